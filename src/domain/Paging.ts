@@ -1,0 +1,46 @@
+import { Effect, ParseResult, Schema } from "effect"
+import { fromString } from "./Ids.js"
+
+export const Limit = fromString(
+  Schema.Int.pipe(Schema.between(1, 500, { message: () => "limit must be an integer from 1 to 500" }))
+)
+export const DEFAULT_LIMIT = 50
+
+const PREFIX = "id:"
+
+/**
+ * The cursor is opaque to clients (base64url of the last id seen) so the keyset
+ * can change later without breaking anyone who stored one.
+ */
+export const Cursor = Schema.transformOrFail(
+  Schema.String,
+  Schema.Int.pipe(Schema.between(0, 2_147_483_647)),
+  {
+    strict: true,
+    decode: (text, _, ast) => {
+      const raw = Buffer.from(text, "base64url").toString("utf8")
+      const id = raw.startsWith(PREFIX) ? Number(raw.slice(PREFIX.length)) : Number.NaN
+      return Number.isSafeInteger(id) && id >= 0
+        ? ParseResult.succeed(id)
+        : ParseResult.fail(new ParseResult.Type(ast, text, "cursor is not one this service issued"))
+    },
+    encode: (id) => ParseResult.succeed(Buffer.from(`${PREFIX}${id}`, "utf8").toString("base64url"))
+  }
+).annotations({ description: "Opaque cursor from a previous page's next_cursor" })
+
+export const encodeCursor = (id: number): string => Effect.runSync(Schema.encode(Cursor)(id))
+
+/** Fetches one row more than asked so the last page is known without a second query. */
+export const toPage = <A extends { readonly id: number }>(rows: ReadonlyArray<A>, limit: number) => {
+  const items = rows.slice(0, limit)
+  const last = items[items.length - 1]
+  return {
+    items,
+    next_cursor: rows.length > limit && last !== undefined ? encodeCursor(last.id) : null
+  }
+}
+
+export const Page = <A, I, R>(item: Schema.Schema<A, I, R>, identifier: string) =>
+  Schema.Struct({ items: Schema.Array(item), next_cursor: Schema.NullOr(Schema.String) }).annotations({
+    identifier
+  })

@@ -1,0 +1,15 @@
+import { HttpApiBuilder } from "@effect/platform"
+import { Effect } from "effect"
+import { Contacts } from "../services/Contacts.js"
+import { Api } from "./Api.js"
+
+export const ContactsHttp = HttpApiBuilder.group(Api, "contacts", (handlers) =>
+  Effect.gen(function* () {
+    const contacts = yield* Contacts
+    return handlers
+      .handle("register", ({ payload }) => contacts.register(payload))
+      .handle("list", ({ urlParams }) => contacts.list(urlParams))
+      .handle("get", ({ path }) => contacts.get(path.id))
+      .handle("update", ({ path, payload }) => contacts.update(path.id, payload))
+  })
+)

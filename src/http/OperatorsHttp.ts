@@ -1,0 +1,15 @@
+import { HttpApiBuilder } from "@effect/platform"
+import { Effect } from "effect"
+import { Operators } from "../services/Operators.js"
+import { Api } from "./Api.js"
+
+export const OperatorsHttp = HttpApiBuilder.group(Api, "operators", (handlers) =>
+  Effect.gen(function* () {
+    const operators = yield* Operators
+    return handlers
+      .handle("create", ({ payload }) => operators.create(payload))
+      .handle("list", ({ urlParams }) => operators.list(urlParams))
+      .handle("get", ({ path }) => operators.get(path.id))
+      .handle("update", ({ path, payload }) => operators.update(path.id, payload))
+  })
+)

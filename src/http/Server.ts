@@ -1,0 +1,52 @@
+import { HttpApiBuilder, HttpApiSwagger, HttpMiddleware } from "@effect/platform"
+import { Effect, Layer, Logger, Option, Random } from "effect"
+import { AppConfig } from "../services/AppConfig.js"
+import { Contacts } from "../services/Contacts.js"
+import { DatabaseLive } from "../services/Database.js"
+import { Leads } from "../services/Leads.js"
+import { Operators } from "../services/Operators.js"
+import { Sources } from "../services/Sources.js"
+import { StatsService } from "../services/Stats.js"
+import { Api } from "./Api.js"
+import { AuthorizationLive } from "./AuthorizationHttp.js"
+import { ContactsHttp } from "./ContactsHttp.js"
+import { jsonErrors } from "./Errors.js"
+import { LeadsHttp } from "./LeadsHttp.js"
+import { OperatorsHttp } from "./OperatorsHttp.js"
+import { SourcesHttp } from "./SourcesHttp.js"
+import { HealthHttp, StatsHttp } from "./SystemHttp.js"
+
+const ApiLive = HttpApiBuilder.api(Api).pipe(
+  Layer.provide([OperatorsHttp, SourcesHttp, ContactsHttp, LeadsHttp, StatsHttp, HealthHttp]),
+  Layer.provide(AuthorizationLive)
+)
+
+const ServicesLive = Layer.mergeAll(
+  Operators.Default,
+  Sources.Default,
+  Contacts.Default,
+  Leads.Default,
+  StatsService.Default
+).pipe(Layer.provide(DatabaseLive))
+
+/** RANDOM_SEED makes the draws, and so the assignments of a replayed request sequence, reproducible. */
+const RandomLive = Layer.unwrapEffect(
+  Effect.map(AppConfig, ({ randomSeed }) =>
+    Option.match(randomSeed, { onNone: () => Layer.empty, onSome: (seed) => Layer.setRandom(Random.make(seed)) })
+  )
+)
+
+const LoggerLive = Layer.unwrapEffect(
+  Effect.map(AppConfig, ({ logLevel }) => Layer.merge(Logger.json, Logger.minimumLogLevel(logLevel)))
+)
+
+/** The whole service minus the listening socket, so tests can serve it on a test server. */
+export const AppLive = HttpApiBuilder.serve(HttpMiddleware.logger).pipe(
+  Layer.provide(HttpApiBuilder.middleware(jsonErrors)),
+  Layer.provide(HttpApiSwagger.layer({ path: "/docs" })),
+  Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
+  Layer.provide(ApiLive),
+  Layer.provide(ServicesLive),
+  Layer.provide([RandomLive, LoggerLive]),
+  Layer.provide(AppConfig.Default)
+)

@@ -1,0 +1,14 @@
+import { HttpApiEndpoint, HttpApiGroup } from "@effect/platform"
+import { DatabaseUnavailable } from "../domain/Errors.js"
+import { Health, Stats } from "../domain/Stats.js"
+import { Authorization } from "./Security.js"
+
+export class StatsApi extends HttpApiGroup.make("stats")
+  .add(HttpApiEndpoint.get("operators", "/stats/operators").addSuccess(Stats))
+  .middleware(Authorization)
+{}
+
+/** Open even when a token is configured: load balancers and orchestrators probe it. */
+export class HealthApi extends HttpApiGroup.make("health")
+  .add(HttpApiEndpoint.get("check", "/health").addSuccess(Health).addError(DatabaseUnavailable))
+{}

@@ -1,0 +1,41 @@
+import { Config, ConfigError, Effect, Either, LogLevel, Option, Redacted } from "effect"
+
+export type DatabaseTarget =
+  | { readonly _tag: "Sqlite"; readonly filename: string }
+  | { readonly _tag: "Postgres"; readonly url: Redacted.Redacted }
+
+export const parseDatabaseUrl = (url: string): Either.Either<DatabaseTarget, string> => {
+  if (url.startsWith("sqlite:")) {
+    const filename = url.slice("sqlite:".length)
+    return filename.length === 0
+      ? Either.left("DATABASE_URL sqlite: needs a path or :memory:")
+      : Either.right({ _tag: "Sqlite", filename })
+  }
+  if (url.startsWith("postgres://") || url.startsWith("postgresql://")) {
+    return Either.right({ _tag: "Postgres", url: Redacted.make(url) })
+  }
+  return Either.left("DATABASE_URL must start with sqlite:, postgres:// or postgresql://")
+}
+
+const database = Config.string("DATABASE_URL").pipe(
+  Config.withDefault("sqlite:data/mini-crm.db"),
+  Config.mapOrFail((url) =>
+    Either.mapLeft(parseDatabaseUrl(url), (message) => ConfigError.InvalidData(["DATABASE_URL"], message))
+  )
+)
+
+/** The only place that reads the environment. */
+export class AppConfig extends Effect.Service<AppConfig>()("AppConfig", {
+  effect: Effect.gen(function* () {
+    const token = yield* Config.option(Config.redacted("API_TOKEN"))
+    return {
+      port: yield* Config.port("PORT").pipe(Config.withDefault(8000)),
+      host: yield* Config.string("HOST").pipe(Config.withDefault("0.0.0.0")),
+      database: yield* database,
+      // An empty API_TOKEN is treated as unset rather than as "the empty string is the password".
+      apiToken: Option.filter(token, (t) => Redacted.value(t).length > 0),
+      logLevel: yield* Config.logLevel("LOG_LEVEL").pipe(Config.withDefault(LogLevel.Info)),
+      randomSeed: yield* Config.option(Config.string("RANDOM_SEED"))
+    }
+  })
+}) {}

@@ -1,0 +1,30 @@
+import { SqlError } from "@effect/sql"
+import { Array as Arr, Clock, Effect, Option, Schema } from "effect"
+
+export const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms).toISOString())
+
+/** Names are unique regardless of case; the key is kept beside the name as typed. */
+export const nameKey = (name: string): string => name.toLocaleLowerCase("und")
+
+/** SQLite reports SQLITE_CONSTRAINT_UNIQUE, PostgreSQL SQLSTATE 23505. */
+export const isUniqueViolation = (error: SqlError.SqlError): boolean => {
+  const cause = error.cause
+  if (typeof cause !== "object" || cause === null || !("code" in cause)) return false
+  return cause.code === "SQLITE_CONSTRAINT_UNIQUE" || cause.code === "23505"
+}
+
+/**
+ * Decodes result rows with a schema. A row that does not decode is a bug in a
+ * query, not bad input, so it (like an SqlError) becomes a defect.
+ */
+export const decodeRows = <A, I>(schema: Schema.Schema<A, I>) => {
+  const decode = Schema.decodeUnknown(Schema.Array(schema))
+  return <E, R>(rows: Effect.Effect<ReadonlyArray<unknown>, E, R>): Effect.Effect<ReadonlyArray<A>, never, R> =>
+    Effect.orDie(Effect.flatMap(rows, decode))
+}
+
+export const decodeFirst = <A, I>(schema: Schema.Schema<A, I>) => {
+  const rows = decodeRows(schema)
+  return <E, R>(effect: Effect.Effect<ReadonlyArray<unknown>, E, R>): Effect.Effect<Option.Option<A>, never, R> =>
+    Effect.map(rows(effect), Arr.head)
+}
