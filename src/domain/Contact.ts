@@ -17,7 +17,7 @@ export class Contact extends Schema.Class<Contact>("Contact")({
 export const RegisterContact = Schema.Struct({
   external_id: ExternalId,
   source_id: SourceId,
-  message: Schema.optionalWith(Schema.NullOr(Message), { default: () => null })
+  message: Schema.optional(Schema.NullOr(Message))
 }).annotations({ identifier: "RegisterContact", ...strict })
 export type RegisterContact = typeof RegisterContact.Type
 

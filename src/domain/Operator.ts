@@ -13,8 +13,8 @@ export class Operator extends Schema.Class<Operator>("Operator")({
 
 export const CreateOperator = Schema.Struct({
   name: Name,
-  max_load: Schema.optionalWith(MaxLoad, { default: () => 10 }),
-  is_active: Schema.optionalWith(Schema.Boolean, { default: () => true })
+  max_load: Schema.optional(MaxLoad.annotations({ default: 10 })),
+  is_active: Schema.optional(Schema.Boolean.annotations({ default: true }))
 }).annotations({ identifier: "CreateOperator", ...strict })
 export type CreateOperator = typeof CreateOperator.Type
 

@@ -24,7 +24,7 @@ export class SourceDetail extends Schema.Class<SourceDetail>("SourceDetail")({
 
 export const CreateSource = Schema.Struct({
   name: Name,
-  description: Schema.optionalWith(Schema.NullOr(Description), { default: () => null })
+  description: Schema.optional(Schema.NullOr(Description))
 }).annotations({ identifier: "CreateSource", ...strict })
 export type CreateSource = typeof CreateSource.Type
 

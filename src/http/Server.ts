@@ -27,7 +27,7 @@ const ServicesLive = Layer.mergeAll(
   Contacts.Default,
   Leads.Default,
   StatsService.Default
-).pipe(Layer.provide(DatabaseLive))
+)
 
 /** RANDOM_SEED makes the draws, and so the assignments of a replayed request sequence, reproducible. */
 const RandomLive = Layer.unwrapEffect(
@@ -40,13 +40,21 @@ const LoggerLive = Layer.unwrapEffect(
   Effect.map(AppConfig, ({ logLevel }) => Layer.merge(Logger.json, Logger.minimumLogLevel(logLevel)))
 )
 
-/** The whole service minus the listening socket, so tests can serve it on a test server. */
-export const AppLive = HttpApiBuilder.serve(HttpMiddleware.logger).pipe(
+/** Settings that apply to every fiber of the process: the random source and the logger. */
+export const RuntimeLive = Layer.mergeAll(RandomLive, LoggerLive)
+
+/** Every route, given a database and the configuration; tests serve it on a test server. */
+export const HttpLive = HttpApiBuilder.serve(HttpMiddleware.logger).pipe(
   Layer.provide(HttpApiBuilder.middleware(jsonErrors)),
   Layer.provide(HttpApiSwagger.layer({ path: "/docs" })),
   Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
   Layer.provide(ApiLive),
-  Layer.provide(ServicesLive),
-  Layer.provide([RandomLive, LoggerLive]),
+  Layer.provide(ServicesLive)
+)
+
+/** The whole service minus the listening socket. */
+export const AppLive = HttpLive.pipe(
+  Layer.provide(DatabaseLive),
+  Layer.provide(RuntimeLive),
   Layer.provide(AppConfig.Default)
 )

@@ -49,7 +49,7 @@ export class Contacts extends Effect.Service<Contacts>()("Contacts", {
         const operator = Option.getOrNull(assigned.value)
         const contact = yield* one(sql`
           INSERT INTO contacts (lead_id, source_id, operator_id, is_active, message, created_at)
-          VALUES (${lead.id}, ${input.source_id}, ${operator}, 1, ${input.message}, ${created_at})
+          VALUES (${lead.id}, ${input.source_id}, ${operator}, 1, ${input.message ?? null}, ${created_at})
           RETURNING ${columns}`).pipe(Effect.map(Option.getOrThrow))
         yield* sql`
           INSERT INTO contact_counts (source_id, operator_id, active, total)

@@ -33,9 +33,11 @@ export class Operators extends Effect.Service<Operators>()("Operators", {
     const create = (input: CreateOperator) =>
       Effect.gen(function* () {
         const created_at = yield* now
+        const is_active = input.is_active ?? true
+        const max_load = input.max_load ?? 10
         const created = yield* one(sql`
           INSERT INTO operators (name, name_key, is_active, max_load, load, created_at)
-          VALUES (${input.name}, ${nameKey(input.name)}, ${input.is_active ? 1 : 0}, ${input.max_load}, 0, ${created_at})
+          VALUES (${input.name}, ${nameKey(input.name)}, ${is_active ? 1 : 0}, ${max_load}, 0, ${created_at})
           ON CONFLICT (name_key) DO NOTHING
           RETURNING ${sql.literal(columns)}`)
         return yield* Option.match(created, {

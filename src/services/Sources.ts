@@ -40,7 +40,7 @@ export class Sources extends Effect.Service<Sources>()("Sources", {
         const created_at = yield* now
         const created = yield* one(sql`
           INSERT INTO sources (name, name_key, description, created_at)
-          VALUES (${input.name}, ${nameKey(input.name)}, ${input.description}, ${created_at})
+          VALUES (${input.name}, ${nameKey(input.name)}, ${input.description ?? null}, ${created_at})
           ON CONFLICT (name_key) DO NOTHING
           RETURNING ${columns}`)
         return yield* Option.match(created, { onNone: () => NameTaken.of("source", input.name), onSome: Effect.succeed })

@@ -1,0 +1,56 @@
+import { expect, layer } from "@effect/vitest"
+import { Effect } from "effect"
+import { Client, TestApp, unique } from "../support/TestApp.js"
+
+layer(TestApp())("concurrent registrations", (it) => {
+  it.effect("100 at once against two operators of max_load 5 assign exactly 10", () =>
+    Effect.gen(function* () {
+      const client = yield* Client
+      const source = yield* client.sources.create({ payload: { name: unique("Rush") } })
+      const operators = yield* Effect.all([
+        client.operators.create({ payload: { name: unique("A"), max_load: 5 } }),
+        client.operators.create({ payload: { name: unique("B"), max_load: 5 } })
+      ])
+      yield* client.sources.replaceWeights({
+        path: { id: source.id },
+        payload: { weights: operators.map((o, i) => ({ operator_id: o.id, weight: i + 1 })) }
+      })
+
+      const contacts = yield* Effect.all(
+        Array.from({ length: 100 }, (_, i) =>
+          client.contacts.register({ payload: { external_id: unique(`rush-${i}`), source_id: source.id } })),
+        { concurrency: "unbounded" }
+      )
+
+      const assigned = contacts.filter((c) => c.operator_id !== null)
+      expect(assigned).toHaveLength(10)
+      expect(contacts.filter((c) => c.operator_id === null)).toHaveLength(90)
+      for (const operator of operators) {
+        const after = yield* client.operators.get({ path: { id: operator.id } })
+        expect(after.load).toBe(5)
+        expect(assigned.filter((c) => c.operator_id === operator.id)).toHaveLength(5)
+      }
+      const page = yield* client.contacts.list({ urlParams: { source_id: source.id, assigned: false, limit: 500 } })
+      expect(page.items).toHaveLength(90)
+    }))
+
+  it.effect("30 simultaneous first contacts with one new external_id create one lead", () =>
+    Effect.gen(function* () {
+      const client = yield* Client
+      const source = yield* client.sources.create({ payload: { name: unique("Form") } })
+      const externalId = unique("same-person@example.com")
+
+      const contacts = yield* Effect.all(
+        Array.from({ length: 30 }, () =>
+          client.contacts.register({ payload: { external_id: externalId, source_id: source.id } })),
+        { concurrency: "unbounded" }
+      )
+
+      expect(new Set(contacts.map((c) => c.lead_id)).size).toBe(1)
+      const leads = yield* client.leads.list({ urlParams: { external_id: externalId } })
+      expect(leads.items).toHaveLength(1)
+      expect(leads.items[0]?.contacts_count).toBe(30)
+      const lead = yield* client.leads.get({ path: { id: contacts[0]!.lead_id } })
+      expect(lead.contacts).toHaveLength(30)
+    }))
+})

@@ -1,0 +1,85 @@
+import { expect, layer } from "@effect/vitest"
+import { Effect } from "effect"
+import { Client, countRows, sendRaw, TestApp, unique } from "../support/TestApp.js"
+
+type Method = "POST" | "PATCH" | "PUT" | "GET"
+
+/**
+ * Every limit of SPEC.md's validation list, each sent against ids that exist so
+ * the limit alone is what rejects it; plus bodies that are not JSON or not objects.
+ */
+const badRequests = (ids: { operator: number; source: number; contact: number }) => {
+  const weights = (entries: ReadonlyArray<unknown>) => JSON.stringify({ weights: entries })
+  const contact = (fields: Record<string, unknown>) =>
+    JSON.stringify({ external_id: "lead@example.com", source_id: ids.source, ...fields })
+  const rows: ReadonlyArray<[string, Method, string, string | undefined]> = [
+    ["operator name empty after trimming", "POST", "/operators", JSON.stringify({ name: " \t " })],
+    ["operator name of 201 characters", "POST", "/operators", JSON.stringify({ name: "n".repeat(201) })],
+    ["operator name not a string", "POST", "/operators", JSON.stringify({ name: 42 })],
+    ["operator without a name", "POST", "/operators", JSON.stringify({ max_load: 3 })],
+    ["max_load below 0", "POST", "/operators", JSON.stringify({ name: "m", max_load: -1 })],
+    ["max_load above 1,000,000", "POST", "/operators", JSON.stringify({ name: "m", max_load: 1_000_001 })],
+    ["max_load not an integer", "POST", "/operators", JSON.stringify({ name: "m", max_load: 2.5 })],
+    ["max_load as a string", "POST", "/operators", JSON.stringify({ name: "m", max_load: "5" })],
+    ["patch with max_load above the limit", "PATCH", `/operators/${ids.operator}`, JSON.stringify({ max_load: 2e6 })],
+    ["patch with an empty name", "PATCH", `/operators/${ids.operator}`, JSON.stringify({ name: "" })],
+    ["source name empty", "POST", "/sources", JSON.stringify({ name: "" })],
+    ["source name of 201 characters", "POST", "/sources", JSON.stringify({ name: "s".repeat(201) })],
+    ["weight below 0", "POST", `/sources/${ids.source}/operators`, weights([{ operator_id: ids.operator, weight: -1 }])],
+    ["weight above 1,000,000", "PUT", `/sources/${ids.source}/operators`, weights([{ operator_id: ids.operator, weight: 1_000_001 }])],
+    ["weight not an integer", "POST", `/sources/${ids.source}/operators`, weights([{ operator_id: ids.operator, weight: 0.5 }])],
+    ["duplicate operator_id in one body", "POST", `/sources/${ids.source}/operators`,
+      weights([{ operator_id: ids.operator, weight: 1 }, { operator_id: ids.operator, weight: 2 }])],
+    ["weights not a list", "PUT", `/sources/${ids.source}/operators`, JSON.stringify({ weights: {} })],
+    ["operator_id 0", "POST", `/sources/${ids.source}/operators`, weights([{ operator_id: 0, weight: 1 }])],
+    ["external_id empty after trimming", "POST", "/contacts", contact({ external_id: "   " })],
+    ["external_id of 256 characters", "POST", "/contacts", contact({ external_id: "e".repeat(256) })],
+    ["message of 10,001 characters", "POST", "/contacts", contact({ message: "m".repeat(10_001) })],
+    ["source_id as a string", "POST", "/contacts", contact({ source_id: String(ids.source) })],
+    ["source_id beyond the id range", "POST", "/contacts", contact({ source_id: 2 ** 31 })],
+    ["reopen flag not a boolean", "PATCH", `/contacts/${ids.contact}`, JSON.stringify({ is_active: "false" })],
+    ["limit 0", "GET", "/contacts?limit=0", undefined],
+    ["limit 501", "GET", "/leads?limit=501", undefined],
+    ["limit not a number", "GET", "/contacts?limit=ten", undefined],
+    ["a cursor this service did not issue", "GET", "/contacts?cursor=not-a-cursor", undefined],
+    ["is_active filter not a boolean", "GET", "/contacts?is_active=maybe", undefined],
+    ["an id in the path beyond the id range", "GET", "/contacts/99999999999", undefined],
+    ["a body that is not JSON", "POST", "/contacts", "{\"external_id\": "],
+    ["a JSON array instead of an object", "POST", "/operators", "[]"],
+    ["JSON null", "POST", "/sources", "null"],
+    ["an empty body", "POST", "/contacts", ""]
+  ]
+  return rows
+}
+
+layer(TestApp())("bad input", (it) => {
+  it.effect("is a 400 with _tag and message, never a 5xx, and writes nothing", () =>
+    Effect.gen(function* () {
+      const client = yield* Client
+      const operator = yield* client.operators.create({ payload: { name: unique("Ops") } })
+      const source = yield* client.sources.create({ payload: { name: unique("Bot") } })
+      yield* client.sources.upsertWeights({
+        path: { id: source.id },
+        payload: { weights: [{ operator_id: operator.id, weight: 5 }] }
+      })
+      const contact = yield* client.contacts.register({ payload: { external_id: unique("lead"), source_id: source.id } })
+      const ids = { operator: operator.id, source: source.id, contact: contact.id }
+
+      const before = yield* countRows
+      const operatorBefore = yield* client.operators.get({ path: { id: operator.id } })
+      const seen: Array<string> = []
+      for (const [label, method, path, body] of badRequests(ids)) {
+        const response = yield* sendRaw(method, path, body)
+        seen.push(`${label}: ${response.status}`)
+        expect(response.status, `${label} (${response.text})`).toBe(400)
+        expect(response.body, label).toMatchObject({ _tag: expect.any(String), message: expect.any(String) })
+      }
+      expect(yield* countRows).toEqual(before)
+      // The stored rows themselves are unchanged too, not just their number.
+      expect(yield* client.operators.get({ path: { id: operator.id } })).toEqual(operatorBefore)
+      const weights = yield* client.sources.weights({ path: { id: source.id } })
+      expect(weights.map((w) => [w.operator_id, w.weight])).toEqual([[operator.id, 5]])
+      expect(yield* client.contacts.get({ path: { id: contact.id } })).toMatchObject({ is_active: true })
+      expect(seen.length).toBeGreaterThan(30)
+    }))
+})

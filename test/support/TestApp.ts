@@ -1,0 +1,57 @@
+import { HttpApiClient, HttpClient, HttpClientRequest } from "@effect/platform"
+import { NodeHttpServer } from "@effect/platform-node"
+import { SqlClient } from "@effect/sql"
+import { ConfigProvider, Effect, Layer } from "effect"
+import { Api } from "../../src/http/Api.js"
+import { HttpLive, RuntimeLive } from "../../src/http/Server.js"
+import { DatabaseLive } from "../../src/services/Database.js"
+import { AppConfig } from "../../src/services/AppConfig.js"
+
+/** The typed client derived from the API definition, pointed at the test server. */
+export class Client extends Effect.Service<Client>()("test/Client", {
+  effect: HttpApiClient.make(Api)
+}) {}
+
+const configFrom = (env: Record<string, string>) =>
+  Layer.setConfigProvider(ConfigProvider.fromJson({ LOG_LEVEL: "off", ...env }))
+
+/**
+ * The real service on a real HTTP server (random port) and a real database:
+ * in-memory SQLite unless `env` says otherwise. Exposes the derived client, the
+ * raw HTTP client (for bodies the typed client cannot send) and the SqlClient.
+ */
+export const TestApp = (env: Record<string, string> = {}) =>
+  Client.Default.pipe(
+    Layer.provideMerge(HttpLive),
+    Layer.provideMerge(NodeHttpServer.layerTest),
+    Layer.provide(RuntimeLive),
+    Layer.provideMerge(DatabaseLive),
+    Layer.provideMerge(AppConfig.Default),
+    Layer.provide(configFrom({ DATABASE_URL: "sqlite::memory:", ...env }))
+  )
+
+/** Sends a request the typed client would refuse to build: malformed JSON, wrong types, extra fields. */
+export const sendRaw = (method: "POST" | "PATCH" | "PUT" | "GET", path: string, body?: string, contentType = "application/json") =>
+  Effect.gen(function* () {
+    const client = yield* HttpClient.HttpClient
+    let request = HttpClientRequest.make(method)(path)
+    if (body !== undefined) request = HttpClientRequest.bodyText(request, body, contentType)
+    const response = yield* client.execute(request)
+    const text = yield* response.text
+    return { status: response.status, body: text.length > 0 ? JSON.parse(text) as unknown : undefined, text }
+  }).pipe(Effect.scoped, Effect.orDie)
+
+let counter = 0
+/** Names unique within a run, so tests sharing one database never collide. */
+export const unique = (prefix: string) => `${prefix}-${process.pid}-${++counter}`
+
+export const countRows = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  const tables = ["operators", "sources", "source_operators", "leads", "contacts", "contact_counts"] as const
+  const counts: Record<string, number> = {}
+  for (const table of tables) {
+    const [row] = yield* sql<{ n: number }>`SELECT CAST(COUNT(*) AS INTEGER) AS n FROM ${sql(table)}`
+    counts[table] = row?.n ?? 0
+  }
+  return counts
+}).pipe(Effect.orDie)
