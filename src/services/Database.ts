@@ -31,15 +31,23 @@ const sqlite = (filename: string) => {
   )
 }
 
+/** Any fixed number shared by every replica: the key of the migration lock. */
+const MIGRATION_LOCK = 727_274
+
 /**
- * Replicas starting together take one advisory lock around the migrations,
- * so exactly one applies them and the others find them done.
+ * Replicas starting together queue on a session-level advisory lock held on one
+ * reserved connection, so exactly one applies the migrations and the others find
+ * them done. (An enclosing transaction cannot be used: the migrator probes for its
+ * table with a statement that fails on a fresh database and would abort it.)
  */
-const migratePg = Layer.effectDiscard(
+const migratePg = Layer.scopedDiscard(
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
-    yield* sql.withTransaction(
-      sql`SELECT pg_advisory_xact_lock(727274)`.pipe(Effect.zipRight(PgMigrator.run({ loader })))
+    const lock = yield* sql.reserve
+    yield* Effect.acquireUseRelease(
+      lock.executeUnprepared("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK], undefined),
+      () => PgMigrator.run({ loader }),
+      () => Effect.orDie(lock.executeUnprepared("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK], undefined))
     )
   })
 )
