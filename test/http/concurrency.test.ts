@@ -1,8 +1,9 @@
 import { expect, layer } from "@effect/vitest"
 import { Effect } from "effect"
+import { forEachDatabase } from "../support/Databases.js"
 import { Client, TestApp, unique } from "../support/TestApp.js"
 
-layer(TestApp())("concurrent registrations", (it) => {
+forEachDatabase((db) => layer(TestApp(db))(`concurrent registrations on ${db.name}`, (it) => {
   it.effect("100 at once against two operators of max_load 5 assign exactly 10", () =>
     Effect.gen(function* () {
       const client = yield* Client
@@ -53,4 +54,4 @@ layer(TestApp())("concurrent registrations", (it) => {
       const lead = yield* client.leads.get({ path: { id: contacts[0]!.lead_id } })
       expect(lead.contacts).toHaveLength(30)
     }))
-})
+}))

@@ -1,8 +1,9 @@
 import { describe, expect, layer } from "@effect/vitest"
 import { Effect } from "effect"
+import { forEachDatabase } from "../support/Databases.js"
 import { Client, sendRaw, TestApp, unique } from "../support/TestApp.js"
 
-layer(TestApp())("operators", (it) => {
+forEachDatabase((db) => layer(TestApp(db))(`operators on ${db.name}`, (it) => {
   it.effect("creates an operator with the documented defaults and trims the name", () =>
     Effect.gen(function* () {
       const client = yield* Client
@@ -108,4 +109,4 @@ layer(TestApp())("operators", (it) => {
         }))
     }
   })
-})
+}))

@@ -1,5 +1,6 @@
 import { expect, layer } from "@effect/vitest"
 import { Effect } from "effect"
+import { forEachDatabase } from "../support/Databases.js"
 import { Client, countRows, sendRaw, TestApp, unique } from "../support/TestApp.js"
 
 type Method = "POST" | "PATCH" | "PUT" | "GET"
@@ -52,7 +53,7 @@ const badRequests = (ids: { operator: number; source: number; contact: number })
   return rows
 }
 
-layer(TestApp())("bad input", (it) => {
+forEachDatabase((db) => layer(TestApp(db))(`bad input on ${db.name}`, (it) => {
   it.effect("is a 400 with _tag and message, never a 5xx, and writes nothing", () =>
     Effect.gen(function* () {
       const client = yield* Client
@@ -82,4 +83,4 @@ layer(TestApp())("bad input", (it) => {
       expect(yield* client.contacts.get({ path: { id: contact.id } })).toMatchObject({ is_active: true })
       expect(seen.length).toBeGreaterThan(30)
     }))
-})
+}))

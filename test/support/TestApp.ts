@@ -1,33 +1,31 @@
 import { HttpApiClient, HttpClient, HttpClientRequest } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { SqlClient } from "@effect/sql"
-import { ConfigProvider, Effect, Layer } from "effect"
+import { Effect, Layer } from "effect"
 import { Api } from "../../src/http/Api.js"
 import { HttpLive, RuntimeLive } from "../../src/http/Server.js"
 import { DatabaseLive } from "../../src/services/Database.js"
 import { AppConfig } from "../../src/services/AppConfig.js"
+import { configFor, sqlite, type TestDatabase } from "./Databases.js"
 
 /** The typed client derived from the API definition, pointed at the test server. */
 export class Client extends Effect.Service<Client>()("test/Client", {
   effect: HttpApiClient.make(Api)
 }) {}
 
-const configFrom = (env: Record<string, string>) =>
-  Layer.setConfigProvider(ConfigProvider.fromJson({ LOG_LEVEL: "off", ...env }))
-
 /**
  * The real service on a real HTTP server (random port) and a real database:
- * in-memory SQLite unless `env` says otherwise. Exposes the derived client, the
+ * in-memory SQLite unless told otherwise, a new PostgreSQL database for `postgres`. Exposes the derived client, the
  * raw HTTP client (for bodies the typed client cannot send) and the SqlClient.
  */
-export const TestApp = (env: Record<string, string> = {}) =>
+export const TestApp = (db: TestDatabase = sqlite, env: Record<string, string> = {}) =>
   Client.Default.pipe(
     Layer.provideMerge(HttpLive),
     Layer.provideMerge(NodeHttpServer.layerTest),
     Layer.provide(RuntimeLive),
     Layer.provideMerge(DatabaseLive),
     Layer.provideMerge(AppConfig.Default),
-    Layer.provide(configFrom({ DATABASE_URL: "sqlite::memory:", ...env }))
+    Layer.provide(configFor(db, env))
   )
 
 /** Sends a request the typed client would refuse to build: malformed JSON, wrong types, extra fields. */

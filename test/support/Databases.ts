@@ -1,0 +1,72 @@
+import { it } from "@effect/vitest"
+import { SqlClient } from "@effect/sql"
+import { PgClient } from "@effect/sql-pg"
+import { Config, ConfigProvider, Effect, Layer, Redacted, type Scope } from "effect"
+
+const settings = Effect.runSync(
+  Effect.all({
+    ci: Config.boolean("CI").pipe(Config.withDefault(false)),
+    adminUrl: Config.string("TEST_POSTGRES_URL").pipe(Config.withDefault("postgres://postgres@127.0.0.1:5432/test"))
+  })
+)
+
+const admin = PgClient.layer({ url: Redacted.make(settings.adminUrl), maxConnections: 1 })
+
+const reachable = await Effect.runPromise(
+  SqlClient.SqlClient.pipe(
+    Effect.flatMap((sql) => sql`SELECT 1`),
+    Effect.provide(admin),
+    Effect.timeout("3 seconds"),
+    Effect.as(true),
+    Effect.catchAllCause(() => Effect.succeed(false))
+  )
+)
+
+if (!reachable && settings.ci) {
+  throw new Error(`CI=true but PostgreSQL is unreachable at ${settings.adminUrl}: its tests must run in CI`)
+}
+
+export interface TestDatabase {
+  readonly name: "sqlite" | "postgres"
+  /** A DATABASE_URL for a new, empty database that lives as long as the scope. */
+  readonly url: Effect.Effect<string, never, Scope.Scope>
+}
+
+export const sqlite: TestDatabase = { name: "sqlite", url: Effect.succeed("sqlite::memory:") }
+
+let created = 0
+export const postgres: TestDatabase = {
+  name: "postgres",
+  url: Effect.gen(function* () {
+    const name = `mini_crm_test_${process.pid}_${++created}`
+    const run = (statement: string) =>
+      Effect.provide(Effect.flatMap(SqlClient.SqlClient, (sql) => sql.unsafe(statement)), admin)
+    yield* Effect.acquireRelease(
+      Effect.orDie(run(`CREATE DATABASE ${name}`)),
+      () => Effect.ignore(run(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`))
+    )
+    const url = new URL(settings.adminUrl)
+    url.pathname = `/${name}`
+    return url.toString()
+  })
+}
+
+export const postgresReachable = reachable
+
+/** Sets the configuration for a fresh database of the given kind, plus any other variables. */
+export const configFor = (db: TestDatabase, env: Record<string, string> = {}) =>
+  Layer.unwrapScoped(
+    Effect.map(db.url, (url) =>
+      Layer.setConfigProvider(ConfigProvider.fromJson({ LOG_LEVEL: "off", ...env, DATABASE_URL: url })))
+  )
+
+/**
+ * Runs a suite once per database. Without a reachable PostgreSQL (outside CI) the
+ * PostgreSQL run is registered as skipped and says so, instead of vanishing.
+ */
+export const forEachDatabase = (suite: (db: TestDatabase) => void) => {
+  suite(sqlite)
+  if (reachable) return suite(postgres)
+  console.warn(`PostgreSQL unreachable at ${settings.adminUrl}: the PostgreSQL tests are skipped`)
+  it.skip("on PostgreSQL (skipped: server unreachable)", () => {})
+}
