@@ -29,7 +29,11 @@ export class AppConfig extends Effect.Service<AppConfig>()("AppConfig", {
   effect: Effect.gen(function* () {
     const token = yield* Config.option(Config.redacted("API_TOKEN"))
     return {
-      port: yield* Config.port("PORT").pipe(Config.withDefault(8000)),
+      // 0 asks the OS for a free port; the address actually bound is logged.
+      port: yield* Config.integer("PORT").pipe(
+        Config.validate({ message: "PORT must be an integer from 0 to 65535", validation: (n) => n >= 0 && n <= 65_535 }),
+        Config.withDefault(8000)
+      ),
       host: yield* Config.string("HOST").pipe(Config.withDefault("0.0.0.0")),
       database: yield* database,
       // An empty API_TOKEN is treated as unset rather than as "the empty string is the password".
