@@ -21,6 +21,14 @@ export const RegisterContact = Schema.Struct({
 }).annotations({ identifier: "RegisterContact", ...strict })
 export type RegisterContact = typeof RegisterContact.Type
 
+export const IdempotencyKey = Schema.String.pipe(
+  Schema.pattern(/^[\x21-\x7e]{1,255}$/, { message: () => "Idempotency-Key must be 1–255 visible ASCII characters" })
+).annotations({
+  description: "Repeats of a request with the same key and body return the contact the first one created"
+})
+
+export const RegisterHeaders = Schema.Struct({ "idempotency-key": Schema.optional(IdempotencyKey) })
+
 export const UpdateContact = Schema.Struct({
   is_active: Schema.Boolean.annotations({ description: "false closes the contact; a closed contact cannot be reopened" })
 }).annotations({ identifier: "UpdateContact", ...strict })

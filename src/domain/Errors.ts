@@ -86,3 +86,9 @@ export class DatabaseUnavailable extends Schema.TaggedError<DatabaseUnavailable>
   { message: Schema.String },
   HttpApiSchema.annotations({ status: 503 })
 ) {}
+
+export class IdempotencyKeyReused extends Schema.TaggedError<IdempotencyKeyReused>()(
+  "IdempotencyKeyReused",
+  { message: Schema.String },
+  HttpApiSchema.annotations({ status: 409 })
+) {}

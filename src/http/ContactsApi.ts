@@ -1,7 +1,7 @@
 import { HttpApiEndpoint, HttpApiGroup } from "@effect/platform"
 import { Schema } from "effect"
-import { Contact, ContactFilter, ContactPage, RegisterContact, UpdateContact } from "../domain/Contact.js"
-import { ContactClosed, ContactNotFound, SourceNotFound } from "../domain/Errors.js"
+import { Contact, ContactFilter, ContactPage, RegisterContact, RegisterHeaders, UpdateContact } from "../domain/Contact.js"
+import { ContactClosed, ContactNotFound, IdempotencyKeyReused, SourceNotFound } from "../domain/Errors.js"
 import { ContactId, fromString } from "../domain/Ids.js"
 import { Authorization } from "./Security.js"
 
@@ -11,8 +11,10 @@ export class ContactsApi extends HttpApiGroup.make("contacts")
   .add(
     HttpApiEndpoint.post("register", "/contacts")
       .setPayload(RegisterContact)
+      .setHeaders(RegisterHeaders)
       .addSuccess(Contact, { status: 201 })
       .addError(SourceNotFound)
+      .addError(IdempotencyKeyReused)
   )
   .add(HttpApiEndpoint.get("list", "/contacts").setUrlParams(ContactFilter).addSuccess(ContactPage))
   .add(

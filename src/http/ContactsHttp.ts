@@ -7,7 +7,7 @@ export const ContactsHttp = HttpApiBuilder.group(Api, "contacts", (handlers) =>
   Effect.gen(function* () {
     const contacts = yield* Contacts
     return handlers
-      .handle("register", ({ payload }) => contacts.register(payload))
+      .handle("register", ({ headers, payload }) => contacts.register(payload, headers["idempotency-key"]))
       .handle("list", ({ urlParams }) => contacts.list(urlParams))
       .handle("get", ({ path }) => contacts.get(path.id))
       .handle("update", ({ path, payload }) => contacts.update(path.id, payload))

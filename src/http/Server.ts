@@ -10,7 +10,7 @@ import { StatsService } from "../services/Stats.js"
 import { Api } from "./Api.js"
 import { AuthorizationLive } from "./AuthorizationHttp.js"
 import { ContactsHttp } from "./ContactsHttp.js"
-import { jsonErrors } from "./Errors.js"
+import { guards } from "./Middleware.js"
 import { LeadsHttp } from "./LeadsHttp.js"
 import { OperatorsHttp } from "./OperatorsHttp.js"
 import { SourcesHttp } from "./SourcesHttp.js"
@@ -45,7 +45,7 @@ export const RuntimeLive = Layer.mergeAll(RandomLive, LoggerLive)
 
 /** Every route, given a database and the configuration; tests serve it on a test server. */
 export const HttpLive = HttpApiBuilder.serve(HttpMiddleware.logger).pipe(
-  Layer.provide(HttpApiBuilder.middleware(jsonErrors)),
+  Layer.provide(HttpApiBuilder.middleware(guards)),
   Layer.provide(HttpApiSwagger.layer({ path: "/docs" })),
   Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
   Layer.provide(ApiLive),

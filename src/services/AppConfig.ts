@@ -1,4 +1,4 @@
-import { Config, ConfigError, Effect, Either, LogLevel, Option, Redacted } from "effect"
+import { Config, ConfigError, Duration, Effect, Either, LogLevel, Option, Redacted } from "effect"
 
 export type DatabaseTarget =
   | { readonly _tag: "Sqlite"; readonly filename: string }
@@ -39,7 +39,12 @@ export class AppConfig extends Effect.Service<AppConfig>()("AppConfig", {
       // An empty API_TOKEN is treated as unset rather than as "the empty string is the password".
       apiToken: Option.filter(token, (t) => Redacted.value(t).length > 0),
       logLevel: yield* Config.logLevel("LOG_LEVEL").pipe(Config.withDefault(LogLevel.Info)),
-      randomSeed: yield* Config.option(Config.string("RANDOM_SEED"))
+      randomSeed: yield* Config.option(Config.string("RANDOM_SEED")),
+      idempotencyTtl: yield* Config.duration("IDEMPOTENCY_TTL").pipe(Config.withDefault(Duration.hours(24))),
+      maxBodyBytes: yield* Config.integer("MAX_BODY_SIZE").pipe(
+        Config.validate({ message: "MAX_BODY_SIZE must be a positive number of bytes", validation: (n) => n > 0 }),
+        Config.withDefault(1024 * 1024)
+      )
     }
   })
 }) {}

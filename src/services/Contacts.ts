@@ -1,10 +1,12 @@
 import { SqlClient } from "@effect/sql"
-import { Effect, Option, Schema } from "effect"
+import { Clock, Duration, Effect, Option, Schedule, Schema } from "effect"
+import { createHash } from "node:crypto"
 import { Contact, type ContactFilter, type RegisterContact } from "../domain/Contact.js"
-import { ContactClosed, ContactNotFound, SourceNotFound } from "../domain/Errors.js"
+import { ContactClosed, ContactNotFound, IdempotencyKeyReused, SourceNotFound } from "../domain/Errors.js"
 import { IntBool } from "../domain/Fields.js"
-import type { ContactId, OperatorId, SourceId } from "../domain/Ids.js"
+import { ContactId, type OperatorId, type SourceId } from "../domain/Ids.js"
 import { DEFAULT_LIMIT, toPage } from "../domain/Paging.js"
+import { AppConfig } from "./AppConfig.js"
 import { Distribution } from "./Distribution.js"
 import { decodeFirst, decodeRows, now } from "./Sql.js"
 
@@ -20,9 +22,10 @@ const UNASSIGNED = 0
 
 export class Contacts extends Effect.Service<Contacts>()("Contacts", {
   dependencies: [Distribution.Default],
-  effect: Effect.gen(function* () {
+  scoped: Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     const distribution = yield* Distribution
+    const { idempotencyTtl } = yield* AppConfig
     const one = decodeFirst(ContactRow)
     const all = decodeRows(ContactRow)
     const columns = sql.literal(contactColumns)
@@ -36,9 +39,8 @@ export class Contacts extends Effect.Service<Contacts>()("Contacts", {
     // The lead upsert comes first: it is a write, so on SQLite the transaction takes
     // the write lock at once instead of upgrading a read snapshot later. Two first
     // contacts for one external_id meet on the UNIQUE constraint and share one row.
-    const register = (input: RegisterContact) =>
+    const create = (input: RegisterContact, created_at: string) =>
       Effect.gen(function* () {
-        const created_at = yield* now
         const lead = yield* decodeFirst(LeadRow)(sql`
           INSERT INTO leads (external_id, contacts_count, created_at)
           VALUES (${input.external_id}, 1, ${created_at})
@@ -57,7 +59,55 @@ export class Contacts extends Effect.Service<Contacts>()("Contacts", {
           ON CONFLICT (source_id, operator_id)
           DO UPDATE SET active = contact_counts.active + 1, total = contact_counts.total + 1`
         return contact
-      }).pipe(sql.withTransaction, Effect.catchTag("SqlError", Effect.die))
+      })
+
+    const StoredKey = Schema.Struct({ fingerprint: Schema.String, contact_id: ContactId })
+    const cutoff = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms - Duration.toMillis(idempotencyTtl)).toISOString())
+
+    // The key is claimed before anything else, so concurrent repeats queue on its row
+    // and, once the first commits, read the contact it created. An expired key is
+    // claimed afresh; a failed registration rolls its claim back with everything else.
+    const createOnce = (input: RegisterContact, key: string, created_at: string) =>
+      Effect.gen(function* () {
+        const fingerprint = createHash("sha256")
+          .update(JSON.stringify([input.external_id, input.source_id, input.message ?? null]))
+          .digest("hex")
+        const claimed = yield* sql`
+          INSERT INTO idempotency_keys (key, fingerprint, contact_id, created_at)
+          VALUES (${key}, ${fingerprint}, NULL, ${created_at})
+          ON CONFLICT (key) DO UPDATE
+          SET fingerprint = excluded.fingerprint, contact_id = NULL, created_at = excluded.created_at
+          WHERE idempotency_keys.created_at < ${yield* cutoff}
+          RETURNING key`
+        if (claimed.length === 1) {
+          const contact = yield* create(input, created_at)
+          yield* sql`UPDATE idempotency_keys SET contact_id = ${contact.id} WHERE key = ${key}`
+          return contact
+        }
+        const stored = yield* decodeFirst(StoredKey)(
+          sql`SELECT fingerprint, contact_id FROM idempotency_keys WHERE key = ${key}`
+        ).pipe(Effect.map(Option.getOrThrow))
+        if (stored.fingerprint !== fingerprint) {
+          return yield* new IdempotencyKeyReused({
+            message: `Idempotency-Key "${key}" was already used with a different body`
+          })
+        }
+        // The key's row commits with its contact, so the contact is there.
+        return yield* get(stored.contact_id).pipe(Effect.catchTag("ContactNotFound", Effect.die))
+      })
+
+    const register = (input: RegisterContact, idempotencyKey?: string) =>
+      Effect.flatMap(now, (created_at) =>
+        idempotencyKey === undefined ? create(input, created_at) : createOnce(input, idempotencyKey, created_at)
+      ).pipe(sql.withTransaction, Effect.catchTag("SqlError", Effect.die))
+
+    // Expired keys are dead weight: sweep them now and then, off the request path.
+    const sweep = Effect.flatMap(cutoff, (before) => sql`DELETE FROM idempotency_keys WHERE created_at < ${before}`)
+    yield* sweep.pipe(
+      Effect.catchAllCause((cause) => Effect.logWarning("could not sweep expired idempotency keys", cause)),
+      Effect.repeat(Schedule.spaced("1 hour")),
+      Effect.forkScoped
+    )
 
     const release = (operator: OperatorId | null, source: SourceId) =>
       Effect.gen(function* () {

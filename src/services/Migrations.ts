@@ -67,4 +67,16 @@ const init = Effect.gen(function* () {
   for (const statement of statements) yield* sql.unsafe(statement)
 })
 
-export const migrations = { "0001_init": init }
+/**
+ * Idempotency keys of POST /contacts. contact_id stays NULL only inside the
+ * transaction that claims the key, so a committed row always points at its contact.
+ */
+const idempotencyKeys = Effect.flatMap(SqlClient.SqlClient, (sql) =>
+  sql`CREATE TABLE idempotency_keys (
+    key TEXT PRIMARY KEY,
+    fingerprint TEXT NOT NULL,
+    contact_id INTEGER REFERENCES contacts (id),
+    created_at TEXT NOT NULL
+  )`)
+
+export const migrations = { "0001_init": init, "0002_idempotency_keys": idempotencyKeys }

@@ -19,7 +19,7 @@ forEachDatabase((db) => layer(TestApp(db))(`concurrent registrations on ${db.nam
 
       const contacts = yield* Effect.all(
         Array.from({ length: 100 }, (_, i) =>
-          client.contacts.register({ payload: { external_id: unique(`rush-${i}`), source_id: source.id } })),
+          client.contacts.register({ headers: {}, payload: { external_id: unique(`rush-${i}`), source_id: source.id } })),
         { concurrency: "unbounded" }
       )
 
@@ -43,7 +43,7 @@ forEachDatabase((db) => layer(TestApp(db))(`concurrent registrations on ${db.nam
 
       const contacts = yield* Effect.all(
         Array.from({ length: 30 }, () =>
-          client.contacts.register({ payload: { external_id: externalId, source_id: source.id } })),
+          client.contacts.register({ headers: {}, payload: { external_id: externalId, source_id: source.id } })),
         { concurrency: "unbounded" }
       )
 

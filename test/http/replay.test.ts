@@ -11,7 +11,7 @@ const day = (seed: string) =>
     const { source } = yield* staffedSource([1, 1, 1], 4)
     const assigned: Array<number | null> = []
     for (let i = 0; i < 40; i++) {
-      const contact = yield* client.contacts.register({ payload: { external_id: `lead-${i % 7}`, source_id: source } })
+      const contact = yield* client.contacts.register({ headers: {}, payload: { external_id: `lead-${i % 7}`, source_id: source } })
       assigned.push(contact.operator_id)
       if (i % 5 === 4) yield* client.contacts.update({ path: { id: contact.id }, payload: { is_active: false } })
     }

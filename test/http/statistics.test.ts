@@ -32,7 +32,7 @@ layer(TestApp())("the share each operator gets", (it) => {
       const { operators, source } = yield* staffedSource(WEIGHTS)
       const contacts = yield* Effect.all(
         Array.from({ length: 20_000 }, () =>
-          client.contacts.register({ payload: { external_id: unique("http"), source_id: source } })),
+          client.contacts.register({ headers: {}, payload: { external_id: unique("http"), source_id: source } })),
         { concurrency: 16 }
       )
       const observed = tally(operators, contacts.map((c) => c.operator_id))

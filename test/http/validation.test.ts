@@ -63,7 +63,7 @@ forEachDatabase((db) => layer(TestApp(db))(`bad input on ${db.name}`, (it) => {
         path: { id: source.id },
         payload: { weights: [{ operator_id: operator.id, weight: 5 }] }
       })
-      const contact = yield* client.contacts.register({ payload: { external_id: unique("lead"), source_id: source.id } })
+      const contact = yield* client.contacts.register({ headers: {}, payload: { external_id: unique("lead"), source_id: source.id } })
       const ids = { operator: operator.id, source: source.id, contact: contact.id }
 
       const before = yield* countRows

@@ -93,7 +93,7 @@ class Register implements fc.AsyncCommand<Model, Real> {
   async run(m: Model, r: Real) {
     const eligible = available(m, this.source)
     const contact = await r.runtime.runPromise(Effect.flatMap(Client, (c) =>
-      c.contacts.register({ payload: { external_id: `lead-${this.lead}`, source_id: r.sources[this.source]! } })))
+      c.contacts.register({ headers: {}, payload: { external_id: `lead-${this.lead}`, source_id: r.sources[this.source]! } })))
     if (eligible.length === 0) expect(contact.operator_id).toBeNull()
     else expect(eligible.map((i) => ids<number>(i))).toContain(contact.operator_id)
     const operator = contact.operator_id === null ? null : contact.operator_id - 1

@@ -29,14 +29,21 @@ export const TestApp = (db: TestDatabase = sqlite, env: Record<string, string> =
   )
 
 /** Sends a request the typed client would refuse to build: malformed JSON, wrong types, extra fields. */
-export const sendRaw = (method: "POST" | "PATCH" | "PUT" | "GET", path: string, body?: string, contentType = "application/json") =>
+export const sendRaw = (
+  method: "POST" | "PATCH" | "PUT" | "GET" | "DELETE",
+  path: string,
+  body?: string,
+  contentType = "application/json",
+  headers: Record<string, string> = {}
+) =>
   Effect.gen(function* () {
     const client = yield* HttpClient.HttpClient
-    let request = HttpClientRequest.make(method)(path)
+    let request = HttpClientRequest.make(method)(path).pipe(HttpClientRequest.setHeaders(headers))
     if (body !== undefined) request = HttpClientRequest.bodyText(request, body, contentType)
     const response = yield* client.execute(request)
     const text = yield* response.text
-    return { status: response.status, body: text.length > 0 ? JSON.parse(text) as unknown : undefined, text }
+    const json = (response.headers["content-type"] ?? "").includes("application/json") && text.length > 0
+    return { status: response.status, body: json ? JSON.parse(text) as unknown : undefined, text, headers: response.headers }
   }).pipe(Effect.scoped, Effect.orDie)
 
 let counter = 0

@@ -1,0 +1,51 @@
+import { expect, layer } from "@effect/vitest"
+import { Effect, Schema } from "effect"
+import { forEachDatabase } from "../support/Databases.js"
+import { sendRaw, TestApp } from "../support/TestApp.js"
+
+const TOKEN = "s3cret-token"
+const OPEN = new Set(["/health", "/docs", "/openapi.json"])
+
+const Document = Schema.Struct({
+  paths: Schema.Record({ key: Schema.String, value: Schema.Record({ key: Schema.String, value: Schema.Unknown }) }),
+  components: Schema.Struct({ securitySchemes: Schema.Record({ key: Schema.String, value: Schema.Unknown }) })
+})
+
+const Methods = Schema.Literal("GET", "POST", "PUT", "PATCH")
+
+forEachDatabase((db) => layer(TestApp(db, { API_TOKEN: TOKEN }))(`API_TOKEN on ${db.name}`, (it) => {
+  it.effect("every operation in the OpenAPI document but /health needs the bearer token", () =>
+    Effect.gen(function* () {
+      const document = Schema.decodeUnknownSync(Document)((yield* sendRaw("GET", "/openapi.json")).body)
+      expect(Object.keys(document.components.securitySchemes)).toContain("bearer")
+      let checked = 0
+      for (const [template, operations] of Object.entries(document.paths)) {
+        const path = template.replace("{id}", "1")
+        for (const method of Object.keys(operations).map((m) => Schema.decodeUnknownSync(Methods)(m.toUpperCase()))) {
+          const body = method === "GET" ? undefined : "{}"
+          const without = yield* sendRaw(method, path, body)
+          const wrong = yield* sendRaw(method, path, body, "application/json", { authorization: "Bearer nope" })
+          const right = yield* sendRaw(method, path, body, "application/json", { authorization: `Bearer ${TOKEN}` })
+          if (OPEN.has(template)) {
+            expect(without.status, `${method} ${template}`).toBe(200)
+            continue
+          }
+          for (const denied of [without, wrong]) {
+            expect(denied.status, `${method} ${template}`).toBe(401)
+            expect(denied.body).toMatchObject({ _tag: "Unauthorized", message: expect.any(String) })
+          }
+          expect(right.status, `${method} ${template}`).not.toBe(401)
+          checked++
+        }
+      }
+      expect(checked).toBeGreaterThanOrEqual(17)
+    }))
+
+  it.effect("Swagger UI and the OpenAPI document stay open", () =>
+    Effect.gen(function* () {
+      const docs = yield* sendRaw("GET", "/docs")
+      expect(docs.status).toBe(200)
+      expect(docs.text).toContain("swagger-ui")
+      expect((yield* sendRaw("GET", "/openapi.json")).status).toBe(200)
+    }))
+}))
