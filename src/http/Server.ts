@@ -52,9 +52,16 @@ export const HttpLive = HttpApiBuilder.serve(HttpMiddleware.logger).pipe(
   Layer.provide(ServicesLive)
 )
 
-/** The whole service minus the listening socket. */
-export const AppLive = HttpLive.pipe(
-  Layer.provide(DatabaseLive),
-  Layer.provide(RuntimeLive),
-  Layer.provide(AppConfig.Default)
-)
+/**
+ * The whole service on a given HTTP server layer. Layers are released in reverse
+ * order of construction: the database is built before the server so that, on
+ * shutdown, the server stops accepting and drains its requests while the database
+ * is still open, and only then is the database closed.
+ */
+export const withServer = <A, E, R>(server: Layer.Layer<A, E, R>) =>
+  HttpLive.pipe(
+    Layer.provideMerge(server),
+    Layer.provide(DatabaseLive),
+    Layer.provide(RuntimeLive),
+    Layer.provide(AppConfig.Default)
+  )

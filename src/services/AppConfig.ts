@@ -40,6 +40,7 @@ export class AppConfig extends Effect.Service<AppConfig>()("AppConfig", {
       apiToken: Option.filter(token, (t) => Redacted.value(t).length > 0),
       logLevel: yield* Config.logLevel("LOG_LEVEL").pipe(Config.withDefault(LogLevel.Info)),
       randomSeed: yield* Config.option(Config.string("RANDOM_SEED")),
+      shutdownGrace: yield* Config.duration("SHUTDOWN_GRACE").pipe(Config.withDefault(Duration.seconds(10))),
       idempotencyTtl: yield* Config.duration("IDEMPOTENCY_TTL").pipe(Config.withDefault(Duration.hours(24))),
       maxBodyBytes: yield* Config.integer("MAX_BODY_SIZE").pipe(
         Config.validate({ message: "MAX_BODY_SIZE must be a positive number of bytes", validation: (n) => n > 0 }),

@@ -42,3 +42,10 @@ export const loads = Effect.gen(function* () {
   const rows = yield* sql<{ id: number; load: number }>`SELECT id, load FROM operators ORDER BY id`
   return rows.map((r) => r.load)
 }).pipe(Effect.orDie)
+
+/** The service's database layer on an existing SQLite file, as a restarted process would open it. */
+export const sqliteFile = (filename: string) =>
+  DatabaseLive.pipe(
+    Layer.provide(AppConfig.Default),
+    Layer.provide(Layer.setConfigProvider(ConfigProvider.fromJson({ DATABASE_URL: `sqlite:${filename}` })))
+  )
