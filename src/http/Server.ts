@@ -1,4 +1,4 @@
-import { HttpApiBuilder, HttpApiSwagger, HttpMiddleware } from "@effect/platform"
+import { HttpApiBuilder, HttpApiSwagger } from "@effect/platform"
 import { Effect, Layer, Logger, Option, Random } from "effect"
 import { AppConfig } from "../services/AppConfig.js"
 import { Contacts } from "../services/Contacts.js"
@@ -11,6 +11,7 @@ import { Api } from "./Api.js"
 import { AuthorizationLive } from "./AuthorizationHttp.js"
 import { ContactsHttp } from "./ContactsHttp.js"
 import { guards } from "./Middleware.js"
+import { requestLog } from "./RequestLog.js"
 import { LeadsHttp } from "./LeadsHttp.js"
 import { OperatorsHttp } from "./OperatorsHttp.js"
 import { SourcesHttp } from "./SourcesHttp.js"
@@ -44,7 +45,7 @@ const LoggerLive = Layer.unwrapEffect(
 export const RuntimeLive = Layer.mergeAll(RandomLive, LoggerLive)
 
 /** Every route, given a database and the configuration; tests serve it on a test server. */
-export const HttpLive = HttpApiBuilder.serve(HttpMiddleware.logger).pipe(
+export const HttpLive = HttpApiBuilder.serve(requestLog).pipe(
   Layer.provide(HttpApiBuilder.middleware(guards)),
   Layer.provide(HttpApiSwagger.layer({ path: "/docs" })),
   Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),

@@ -1,0 +1,61 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Schema } from "effect"
+import { request, startReplica } from "../support/Replica.js"
+
+const TOKEN = "tok-do-not-log-4711"
+const SECRET_NAME = "body-do-not-log-0815"
+const CUSTOMER = "customer-do-not-log@example.com"
+
+const Line = Schema.parseJson(Schema.Struct({
+  message: Schema.Unknown,
+  logLevel: Schema.String,
+  annotations: Schema.Record({ key: Schema.String, value: Schema.Unknown })
+}))
+const RequestLine = Schema.Struct({
+  request_id: Schema.String,
+  method: Schema.String,
+  path: Schema.String,
+  status: Schema.Number,
+  duration_ms: Schema.Number
+})
+
+const lines = (output: string) =>
+  output.split("\n").filter((line) => line.trim().length > 0).map((line) => Schema.decodeUnknownSync(Line)(line))
+
+/** Three requests: an authorised write with a body, a read with a customer in the query, and a rejected one. */
+const traffic = (url: string) =>
+  Effect.promise(async () => {
+    const auth = { authorization: `Bearer ${TOKEN}` }
+    await request(`${url}/operators`, "POST", { name: SECRET_NAME }, { ...auth, "x-request-id": "trace-1" })
+    await request(`${url}/leads?external_id=${encodeURIComponent(CUSTOMER)}`, "GET", undefined, auth)
+    await request(`${url}/operators`, "POST", { name: "" }, auth)
+  })
+
+describe("request logs", () => {
+  it.live("are one JSON line per request, with id, method, path, status and duration, and no token, body or query", () =>
+    Effect.gen(function* () {
+      const replica = yield* startReplica({ DATABASE_URL: "sqlite::memory:", LOG_LEVEL: "info", API_TOKEN: TOKEN })
+      const before = lines(replica.output()).length
+      yield* traffic(replica.url)
+      yield* Effect.sleep("200 millis")
+      const output = replica.output()
+      const requests = lines(output).slice(before).filter((line) => line.message === "request")
+        .map((line) => Schema.decodeUnknownSync(RequestLine)(line.annotations))
+        .filter((line) => line.path !== "/health") // the start-up readiness probe
+      expect(requests.map((r) => [r.method, r.path, r.status])).toEqual([
+        ["POST", "/operators", 201], ["GET", "/leads", 200], ["POST", "/operators", 400]
+      ])
+      expect(requests[0]?.request_id).toBe("trace-1")
+      expect(new Set(requests.map((r) => r.request_id)).size).toBe(3)
+      for (const secret of [TOKEN, SECRET_NAME, CUSTOMER, "customer-do-not-log"]) expect(output).not.toContain(secret)
+    }).pipe(Effect.scoped), { timeout: 60_000 })
+
+  it.live("respect LOG_LEVEL: at warn, requests are not logged", () =>
+    Effect.gen(function* () {
+      const replica = yield* startReplica({ DATABASE_URL: "sqlite::memory:", LOG_LEVEL: "warn", API_TOKEN: TOKEN })
+      yield* traffic(replica.url)
+      yield* Effect.sleep("200 millis")
+      const levels = lines(replica.output()).map((line) => line.logLevel)
+      expect(levels.filter((level) => level === "INFO" || level === "DEBUG")).toEqual([])
+    }).pipe(Effect.scoped), { timeout: 60_000 })
+})
