@@ -46,22 +46,26 @@ export class Operators extends Effect.Service<Operators>()("Operators", {
         })
       })
 
+    // One statement, no read first: absent fields keep their value. Only the operator's
+    // own columns change: existing contacts and the load stay, so lowering max_load or
+    // deactivating only stops new assignments.
     const update = (id: OperatorId, patch: UpdateOperator) =>
       Effect.gen(function* () {
-        const current = yield* get(id)
-        const name = patch.name ?? current.name
-        const is_active = patch.is_active ?? current.is_active
-        const max_load = patch.max_load ?? current.max_load
-        // Only the operator's own columns change: existing contacts and the load stay,
-        // so lowering max_load or deactivating only stops new assignments.
-        yield* sql`UPDATE operators
-                   SET name = ${name}, name_key = ${nameKey(name)}, is_active = ${is_active ? 1 : 0}, max_load = ${max_load}
-                   WHERE id = ${id}`.pipe(
+        const name = patch.name ?? null
+        const active = patch.is_active === undefined ? null : patch.is_active ? 1 : 0
+        const updated = yield* one(sql`
+          UPDATE operators
+          SET name = COALESCE(${name}, name),
+              name_key = COALESCE(${name === null ? null : nameKey(name)}, name_key),
+              is_active = COALESCE(${active}, is_active),
+              max_load = COALESCE(${patch.max_load ?? null}, max_load)
+          WHERE id = ${id}
+          RETURNING ${sql.literal(columns)}`.pipe(
           Effect.catchTag("SqlError", (error) =>
-            isUniqueViolation(error) ? NameTaken.of("operator", name) : Effect.die(error))
-        )
-        return yield* get(id)
-      }).pipe(sql.withTransaction, Effect.catchTag("SqlError", Effect.die))
+            isUniqueViolation(error) ? NameTaken.of("operator", name ?? "") : Effect.die(error))
+        ))
+        return yield* Option.match(updated, { onNone: () => OperatorNotFound.of(id), onSome: Effect.succeed })
+      })
 
     return { get, list, create, update } as const
   })

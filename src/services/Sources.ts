@@ -56,9 +56,17 @@ export class Sources extends Effect.Service<Sources>()("Sources", {
       })
 
     /** `replace` clears the table first (PUT); otherwise rows are upserted (POST). Weight 0 removes a row. */
+    // The no-op update claims the source's row first: concurrent changes of one
+    // source's table queue behind each other (two PUTs cannot interleave their
+    // delete and inserts), and on SQLite the write lock is taken up front.
+    const claim = (id: SourceId) =>
+      sql`UPDATE sources SET name = name WHERE id = ${id} RETURNING id`.pipe(
+        Effect.flatMap((rows) => (rows.length === 1 ? Effect.void : SourceNotFound.of(id)))
+      )
+
     const setWeights = (id: SourceId, body: SetWeights, replace: boolean) =>
       Effect.gen(function* () {
-        yield* require(id)
+        yield* claim(id)
         yield* requireOperators(body.weights.map((w) => w.operator_id))
         if (replace) yield* sql`DELETE FROM source_operators WHERE source_id = ${id}`
         for (const { operator_id, weight } of body.weights) {

@@ -19,12 +19,19 @@ export const isUniqueViolation = (error: SqlError.SqlError): boolean => {
  */
 export const decodeRows = <A, I>(schema: Schema.Schema<A, I>) => {
   const decode = Schema.decodeUnknown(Schema.Array(schema))
-  return <E, R>(rows: Effect.Effect<ReadonlyArray<unknown>, E, R>): Effect.Effect<ReadonlyArray<A>, never, R> =>
-    Effect.orDie(Effect.flatMap(rows, decode))
+  return <E, R>(
+    rows: Effect.Effect<ReadonlyArray<unknown>, E, R>
+  ): Effect.Effect<ReadonlyArray<A>, Exclude<E, Extract<E, SqlError.SqlError>>, R> =>
+    rows.pipe(
+      Effect.catchIf((error): error is Extract<E, SqlError.SqlError> => error instanceof SqlError.SqlError, Effect.die),
+      Effect.flatMap((found) => Effect.orDie(decode(found)))
+    )
 }
 
 export const decodeFirst = <A, I>(schema: Schema.Schema<A, I>) => {
   const rows = decodeRows(schema)
-  return <E, R>(effect: Effect.Effect<ReadonlyArray<unknown>, E, R>): Effect.Effect<Option.Option<A>, never, R> =>
+  return <E, R>(
+    effect: Effect.Effect<ReadonlyArray<unknown>, E, R>
+  ): Effect.Effect<Option.Option<A>, Exclude<E, Extract<E, SqlError.SqlError>>, R> =>
     Effect.map(rows(effect), Arr.head)
 }

@@ -54,4 +54,37 @@ forEachDatabase((db) => layer(TestApp(db))(`concurrent registrations on ${db.nam
       const lead = yield* client.leads.get({ path: { id: contacts[0]!.lead_id } })
       expect(lead.contacts).toHaveLength(30)
     }))
+
+  it.effect("concurrent replacements of one source's weights each succeed and leave one whole table", () =>
+    Effect.gen(function* () {
+      const client = yield* Client
+      const source = yield* client.sources.create({ payload: { name: unique("Table") } })
+      const operators = yield* Effect.all(
+        Array.from({ length: 4 }, () => client.operators.create({ payload: { name: unique("W") } }))
+      )
+      const bodies = Array.from({ length: 20 }, (_, i) =>
+        operators.slice(i % 3).map((o, j) => ({ operator_id: o.id, weight: i * 10 + j + 1 })))
+      const results = yield* Effect.all(
+        bodies.map((weights) => client.sources.replaceWeights({ path: { id: source.id }, payload: { weights } })),
+        { concurrency: "unbounded" }
+      )
+      expect(results).toHaveLength(20)
+      const final = (yield* client.sources.weights({ path: { id: source.id } })).map((w) => [w.operator_id, w.weight])
+      expect(bodies.map((b) => b.map((w) => [w.operator_id, w.weight]))).toContainEqual(final)
+    }))
+
+  it.effect("concurrent renames to one free name: one wins, the others get 409", () =>
+    Effect.gen(function* () {
+      const client = yield* Client
+      const operators = yield* Effect.all(
+        Array.from({ length: 8 }, () => client.operators.create({ payload: { name: unique("R") } }))
+      )
+      const name = unique("Wanted")
+      const outcomes = yield* Effect.all(
+        operators.map((o) => client.operators.update({ path: { id: o.id }, payload: { name } }).pipe(Effect.either)),
+        { concurrency: "unbounded" }
+      )
+      expect(outcomes.filter((o) => o._tag === "Right")).toHaveLength(1)
+      for (const outcome of outcomes) if (outcome._tag === "Left") expect(outcome.left._tag).toBe("NameTaken")
+    }))
 }))
