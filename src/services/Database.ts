@@ -40,16 +40,18 @@ const MIGRATION_LOCK = 727_274
  * them done. (An enclosing transaction cannot be used: the migrator probes for its
  * table with a statement that fails on a fresh database and would abort it.)
  */
-const migratePg = Layer.scopedDiscard(
+const migratePg = Layer.effectDiscard(
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
+    // Scoped here, not by the layer: the lock's connection goes back to the pool
+    // as soon as the migrations are done.
     const lock = yield* sql.reserve
     yield* Effect.acquireUseRelease(
       lock.executeUnprepared("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK], undefined),
       () => PgMigrator.run({ loader }),
       () => Effect.orDie(lock.executeUnprepared("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK], undefined))
     )
-  })
+  }).pipe(Effect.scoped)
 )
 
 const postgres = (target: Extract<DatabaseTarget, { _tag: "Postgres" }>) =>
