@@ -1,5 +1,6 @@
 import { describe, expect, layer } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Schema } from "effect"
+import { OperatorId } from "../../src/domain/Ids.js"
 import { forEachDatabase } from "../support/Databases.js"
 import { Client, sendRaw, TestApp, unique } from "../support/TestApp.js"
 
@@ -10,7 +11,8 @@ forEachDatabase((db) => layer(TestApp(db))(`operators on ${db.name}`, (it) => {
       const name = unique("Anna")
       const response = yield* sendRaw("POST", "/operators", JSON.stringify({ name: `  ${name} ` }))
       expect(response.status).toBe(201)
-      const created = yield* client.operators.get({ path: { id: (response.body as { id: never }).id } })
+      const { id } = Schema.decodeUnknownSync(Schema.Struct({ id: OperatorId }))(response.body)
+      const created = yield* client.operators.get({ path: { id } })
       expect(created).toMatchObject({ name, is_active: true, max_load: 10, load: 0 })
       expect(Date.parse(created.created_at)).not.toBeNaN()
       expect(response.body).toEqual(JSON.parse(JSON.stringify(created)))
@@ -54,7 +56,7 @@ forEachDatabase((db) => layer(TestApp(db))(`operators on ${db.name}`, (it) => {
   it.effect("answers 404 OperatorNotFound for an unknown id, on get and on patch", () =>
     Effect.gen(function* () {
       const client = yield* Client
-      const id = 999_999 as never
+      const id = OperatorId.make(999_999)
       const got = yield* client.operators.get({ path: { id } }).pipe(Effect.flip)
       expect(got).toMatchObject({ _tag: "OperatorNotFound", operator_id: 999_999 })
       const patched = yield* client.operators.update({ path: { id }, payload: { max_load: 1 } }).pipe(Effect.flip)

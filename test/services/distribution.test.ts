@@ -1,11 +1,11 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, FastCheck as fc, Option, Random } from "effect"
-import type { OperatorId, SourceId } from "../../src/domain/Ids.js"
+import { OperatorId, SourceId } from "../../src/domain/Ids.js"
 import { type Candidate, choose, Distribution, drawUntilClaimed, totalWeight } from "../../src/services/Distribution.js"
 import { freshSqlite, loads, type OperatorSeed, seedOperators } from "../support/Database.js"
 
 const candidates = (weights: ReadonlyArray<number>): Array<Candidate> =>
-  weights.map((weight, i) => ({ operator_id: (i + 1) as OperatorId, weight }))
+  weights.map((weight, i) => ({ operator_id: OperatorId.make(i + 1), weight }))
 
 const positiveWeights = fc.array(fc.integer({ min: 1, max: 1_000_000 }), { minLength: 1, maxLength: 12 })
 
@@ -93,7 +93,7 @@ describe("Distribution service on SQLite", () => {
       Effect.gen(function* () {
         yield* seedOperators(operators)
         const distribution = yield* Distribution
-        const result = yield* distribution.assign(1 as SourceId).pipe(Effect.withRandom(Random.make(seed)))
+        const result = yield* distribution.assign(SourceId.make(1)).pipe(Effect.withRandom(Random.make(seed)))
         const picked = Option.getOrThrow(result)
         const after = yield* loads
         if (!operators.some(available)) {
@@ -111,6 +111,6 @@ describe("Distribution service on SQLite", () => {
   it.effect("answers None for a source that does not exist", () =>
     Effect.gen(function* () {
       const distribution = yield* Distribution
-      expect(yield* distribution.assign(42 as SourceId)).toEqual(Option.none())
+      expect(yield* distribution.assign(SourceId.make(42))).toEqual(Option.none())
     }).pipe(Effect.provide(Distribution.Default), Effect.provide(freshSqlite)))
 })

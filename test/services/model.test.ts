@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, FastCheck as fc, Layer, ManagedRuntime } from "effect"
-import type { ContactId, OperatorId, SourceId } from "../../src/domain/Ids.js"
+import { ContactId, OperatorId, type SourceId } from "../../src/domain/Ids.js"
 import { Reconciliation } from "../../src/services/Reconciliation.js"
 import { Client, TestApp } from "../support/TestApp.js"
 
@@ -23,7 +23,9 @@ type Runtime = ReturnType<typeof runtimeFor>
 interface Real { readonly runtime: Runtime; readonly sources: ReadonlyArray<SourceId> }
 
 const SOURCES = 2
-const ids = <A>(n: number) => (n + 1) as A // operators and contacts are created in order from id 1
+// Operators and contacts are created in order, from id 1: index i has id i + 1.
+const operatorId = (i: number) => OperatorId.make(i + 1)
+const contactId = (i: number) => ContactId.make(i + 1)
 
 const available = (m: Model, source: number) =>
   m.operators.flatMap((o, i) =>
@@ -40,7 +42,7 @@ const agree = (m: Model, r: Real) =>
     })
     const unassigned = yield* client.contacts.list({ urlParams: { assigned: false, limit: 500 } })
     expect(unassigned.items.map((c) => c.id)).toEqual(
-      m.contacts.flatMap((c, i) => (c.operator === null ? [ids<number>(i)] : [])))
+      m.contacts.flatMap((c, i) => (c.operator === null ? [contactId(i)] : [])))
   }))
 
 class CreateOperator implements fc.AsyncCommand<Model, Real> {
@@ -61,7 +63,7 @@ class PatchOperator implements fc.AsyncCommand<Model, Real> {
   async run(m: Model, r: Real) {
     const index = this.pick % m.operators.length
     await r.runtime.runPromise(Effect.flatMap(Client, (c) =>
-      c.operators.update({ path: { id: ids<OperatorId>(index) }, payload: this.patch })))
+      c.operators.update({ path: { id: operatorId(index) }, payload: this.patch })))
     const operator = m.operators[index]!
     Object.assign(operator, this.patch)
     if (operator.load > operator.max_load) operator.loweredUnder = true
@@ -75,7 +77,7 @@ class SetWeights implements fc.AsyncCommand<Model, Real> {
   check = (m: Readonly<Model>) => m.operators.length > 0
   async run(m: Model, r: Real) {
     const weights = new Map(this.entries.map(([pick, weight]) => [pick % m.operators.length, weight]))
-    const payload = { weights: [...weights].map(([i, weight]) => ({ operator_id: ids<OperatorId>(i), weight })) }
+    const payload = { weights: [...weights].map(([i, weight]) => ({ operator_id: operatorId(i), weight })) }
     const path = { id: r.sources[this.source]! }
     await r.runtime.runPromise(Effect.flatMap(Client, (c) =>
       this.replace ? c.sources.replaceWeights({ path, payload }) : c.sources.upsertWeights({ path, payload })))
@@ -95,7 +97,7 @@ class Register implements fc.AsyncCommand<Model, Real> {
     const contact = await r.runtime.runPromise(Effect.flatMap(Client, (c) =>
       c.contacts.register({ headers: {}, payload: { external_id: `lead-${this.lead}`, source_id: r.sources[this.source]! } })))
     if (eligible.length === 0) expect(contact.operator_id).toBeNull()
-    else expect(eligible.map((i) => ids<number>(i))).toContain(contact.operator_id)
+    else expect(eligible.map((i) => operatorId(i))).toContain(contact.operator_id)
     const operator = contact.operator_id === null ? null : contact.operator_id - 1
     if (operator !== null) m.operators[operator]!.load += 1
     m.contacts.push({ operator, active: true })
@@ -110,7 +112,7 @@ class Close implements fc.AsyncCommand<Model, Real> {
   async run(m: Model, r: Real) {
     const index = this.pick % m.contacts.length
     await r.runtime.runPromise(Effect.flatMap(Client, (c) =>
-      c.contacts.update({ path: { id: ids<ContactId>(index) }, payload: { is_active: false } })))
+      c.contacts.update({ path: { id: contactId(index) }, payload: { is_active: false } })))
     const contact = m.contacts[index]!
     if (contact.active && contact.operator !== null) m.operators[contact.operator]!.load -= 1
     contact.active = false

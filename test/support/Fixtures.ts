@@ -1,5 +1,5 @@
 import { Effect } from "effect"
-import type { OperatorId, SourceId } from "../../src/domain/Ids.js"
+import type { OperatorId } from "../../src/domain/Ids.js"
 import { Client, unique } from "./TestApp.js"
 
 /** A source served by one operator per weight, each with room for every contact the test sends. */
@@ -15,7 +15,7 @@ export const staffedSource = (weights: ReadonlyArray<number>, max_load = 1_000_0
       path: { id: source.id },
       payload: { weights: operators.map((operator_id, i) => ({ operator_id, weight: weights[i]! })) }
     })
-    return { source: source.id as SourceId, operators }
+    return { source: source.id, operators }
   })
 
 /** Pearson's statistic of observed counts against the shares the weights promise. */
