@@ -41,8 +41,12 @@ const LoggerLive = Layer.unwrapEffect(
   Effect.map(AppConfig, ({ logLevel }) => Layer.merge(Logger.json, Logger.minimumLogLevel(logLevel)))
 )
 
-/** Settings that apply to every fiber of the process: the random source and the logger. */
-export const RuntimeLive = Layer.mergeAll(RandomLive, LoggerLive)
+/**
+ * Settings that apply to every fiber of the process: the random source, the logger,
+ * and no tracing: nothing collects spans, and building them for every request and
+ * statement is a measurable share of a registration.
+ */
+export const RuntimeLive = Layer.mergeAll(RandomLive, LoggerLive, Layer.setTracerEnabled(false))
 
 /** Every route, given a database and the configuration; tests serve it on a test server. */
 export const HttpLive = HttpApiBuilder.serve(requestLog).pipe(
