@@ -37,8 +37,20 @@ const RandomLive = Layer.unwrapEffect(
   )
 )
 
+/**
+ * JSON lines, written in batches: stdout to a file or a pipe is a blocking write on
+ * Linux, and one per request is a measurable share of a registration. Whatever is
+ * buffered is written when the runtime shuts down.
+ */
+const BatchedJsonLogger = Logger.replaceScoped(
+  Logger.defaultLogger,
+  Logger.batched(Logger.jsonLogger, "20 millis", (lines) =>
+    Effect.sync(() => process.stdout.write(lines.join("\n") + "\n")))
+)
+
 const LoggerLive = Layer.unwrapEffect(
-  Effect.map(AppConfig, ({ logLevel }) => Layer.merge(Logger.json, Logger.minimumLogLevel(logLevel)))
+  Effect.map(AppConfig, ({ logLevel }) =>
+    Layer.merge(BatchedJsonLogger, Logger.minimumLogLevel(logLevel)))
 )
 
 /**
