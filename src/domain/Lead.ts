@@ -1,5 +1,5 @@
 import { Schema } from "effect"
-import { Timestamp } from "./Fields.js"
+import { ExternalId, Timestamp } from "./Fields.js"
 import { Contact } from "./Contact.js"
 import { LeadId } from "./Ids.js"
 import { Cursor, Limit, Page } from "./Paging.js"
@@ -19,7 +19,7 @@ export class LeadDetail extends Schema.Class<LeadDetail>("LeadDetail")({
 }) {}
 
 export const LeadFilter = Schema.Struct({
-  external_id: Schema.optional(Schema.Trim),
+  external_id: Schema.optional(ExternalId),
   limit: Schema.optional(Limit),
   cursor: Schema.optional(Cursor)
 })

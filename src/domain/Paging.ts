@@ -1,4 +1,4 @@
-import { Effect, ParseResult, Schema } from "effect"
+import { ParseResult, Schema } from "effect"
 import { fromString } from "./Ids.js"
 
 export const Limit = fromString(
@@ -28,19 +28,18 @@ export const Cursor = Schema.transformOrFail(
   }
 ).annotations({ description: "Opaque cursor from a previous page's next_cursor" })
 
-export const encodeCursor = (id: number): string => Effect.runSync(Schema.encode(Cursor)(id))
-
 /** Fetches one row more than asked so the last page is known without a second query. */
 export const toPage = <A extends { readonly id: number }>(rows: ReadonlyArray<A>, limit: number) => {
   const items = rows.slice(0, limit)
   const last = items[items.length - 1]
   return {
     items,
-    next_cursor: rows.length > limit && last !== undefined ? encodeCursor(last.id) : null
+    next_cursor: rows.length > limit && last !== undefined ? last.id : null
   }
 }
 
 export const Page = <A, I, R>(item: Schema.Schema<A, I, R>, identifier: string) =>
-  Schema.Struct({ items: Schema.Array(item), next_cursor: Schema.NullOr(Schema.String) }).annotations({
+  // The same Cursor as the query parameter, so a client hands next_cursor straight back.
+  Schema.Struct({ items: Schema.Array(item), next_cursor: Schema.NullOr(Cursor) }).annotations({
     identifier
   })

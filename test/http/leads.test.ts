@@ -1,3 +1,4 @@
+import type { HttpClient } from "@effect/platform"
 import { expect, layer } from "@effect/vitest"
 import { Effect, Schema, TestClock } from "effect"
 import { LeadId, type SourceId } from "../../src/domain/Ids.js"
@@ -12,19 +13,23 @@ const register = (source_id: SourceId, external_id: string) =>
   Effect.flatMap(Client, (client) => client.contacts.register({ headers: {}, payload: { external_id, source_id } }))
 
 /** One page over real HTTP, following the opaque cursor exactly as a client receives it. */
-const page = (query: string) =>
+type WirePage = Omit<typeof LeadPage.Type, "next_cursor"> & { readonly next_cursor: string | null }
+
+const page = (query: string): Effect.Effect<WirePage, never, HttpClient.HttpClient> =>
   Effect.map(sendRaw("GET", `/leads?${query}`), (response) => {
     expect(response.status, response.text).toBe(200)
-    return Schema.decodeUnknownSync(LeadPage)(response.body)
+    // The cursor stays as the wire string, exactly what an outside client receives.
+    const wire = Schema.decodeUnknownSync(Schema.Struct({ next_cursor: Schema.NullOr(Schema.String) }))(response.body)
+    return { ...Schema.decodeUnknownSync(LeadPage)(response.body), next_cursor: wire.next_cursor }
   })
 
 /** Every page of the whole list, `limit` at a time. */
 const allPages = (limit: number) =>
   Effect.gen(function* () {
-    const pages: Array<typeof LeadPage.Type> = []
+    const pages: Array<WirePage> = []
     let cursor: string | null = ""
     while (cursor !== null) {
-      const current: typeof LeadPage.Type = yield* page(`limit=${limit}${cursor ? `&cursor=${cursor}` : ""}`)
+      const current: WirePage = yield* page(`limit=${limit}${cursor ? `&cursor=${cursor}` : ""}`)
       pages.push(current)
       cursor = current.next_cursor
     }
@@ -125,5 +130,27 @@ forEachDatabase((db) => layer(TestApp(db))(`leads on ${db.name}`, (it) => {
       const raw = yield* sendRaw("GET", `/leads/${missing}`)
       expect(raw.status).toBe(404)
       expect(raw.body).toMatchObject({ _tag: "LeadNotFound", message: expect.any(String) })
+    }))
+  it.effect("the typed client hands next_cursor straight back to get the next page", () =>
+    Effect.gen(function* () {
+      const client = yield* Client
+      const source = yield* newSource
+      for (let i = 0; i < 3; i++) yield* register(source, unique("paged"))
+      const seen: Array<number> = []
+      let page = yield* client.leads.list({ urlParams: { limit: 2 } })
+      seen.push(...page.items.map((l) => l.id))
+      while (page.next_cursor !== null) {
+        page = yield* client.leads.list({ urlParams: { limit: 2, cursor: page.next_cursor } })
+        seen.push(...page.items.map((l) => l.id))
+      }
+      expect(seen.length).toBeGreaterThanOrEqual(3)
+      expect(seen).toEqual([...new Set(seen)].sort((a, b) => a - b))
+    }))
+
+  it.effect("an empty external_id filter is a 400, like any other empty parameter", () =>
+    Effect.gen(function* () {
+      const response = yield* sendRaw("GET", "/leads?external_id=%20")
+      expect(response.status).toBe(400)
+      expect(response.body).toMatchObject({ _tag: expect.any(String), message: expect.any(String) })
     }))
 }))
