@@ -208,9 +208,7 @@ forEachDatabase((db) => layer(TestApp(db))(`system endpoints on ${db.name}`, (it
       expect(withCharset.status).toBe(201)
     }))
 
-  // Known mismatch with SPEC.md ("JSON in and out"): the platform decodes form bodies
-  // into the payload schema, so these create rows (201). Flip to `it.effect` once fixed.
-  it.effect.fails("a form-encoded or multipart body is refused with a 4xx and writes nothing", () =>
+  it.effect("a form-encoded or multipart body is refused with a 400 and writes nothing", () =>
     Effect.gen(function* () {
       const before = yield* countRows
       const bodies: ReadonlyArray<readonly [string, string]> = [
@@ -219,9 +217,8 @@ forEachDatabase((db) => layer(TestApp(db))(`system endpoints on ${db.name}`, (it
       ]
       for (const [body, contentType] of bodies) {
         const response = yield* sendRaw("POST", "/sources", body, contentType)
-        expect(response.status, contentType).toBeGreaterThanOrEqual(400)
-        expect(response.status, contentType).toBeLessThan(500)
-        expect(response.body, contentType).toMatchObject(ErrorBody)
+        expect(response.status, contentType).toBe(400)
+        expect(response.body, contentType).toEqual({ _tag: "UnsupportedMediaType", message: expect.any(String) })
       }
       expect(yield* countRows).toEqual(before)
     }))
@@ -241,7 +238,7 @@ const adminClient = PgClient.layerConfig({
 
 describe.runIf(postgresReachable)("a database that stops accepting connections", () => {
   layer(TestApp(postgres), { excludeTestServices: true })("on postgres", (it) => {
-    it.effect("turns GET /health into a 503 DatabaseUnavailable", () =>
+    it.effect("turns GET /health and every other endpoint into a 503 DatabaseUnavailable", () =>
       Effect.gen(function* () {
         expect((yield* sendRaw("GET", "/health")).status).toBe(200)
         const app = yield* SqlClient.SqlClient
@@ -257,6 +254,12 @@ describe.runIf(postgresReachable)("a database that stops accepting connections",
         const response = yield* sendRaw("GET", "/health")
         expect(response.status, response.text).toBe(503)
         expect(response.body).toEqual({ _tag: "DatabaseUnavailable", message: expect.any(String) })
+        // Every other endpoint says the same rather than a bare 500.
+        for (const path of ["/operators", "/stats/operators", "/contacts", "/leads"]) {
+          const other = yield* sendRaw("GET", path)
+          expect(other.status, path).toBe(503)
+          expect(other.body, path).toEqual({ _tag: "DatabaseUnavailable", message: expect.any(String) })
+        }
       }).pipe(Effect.orDie))
   })
 })
