@@ -3,10 +3,15 @@ import { Schema } from "effect"
 /** Bodies reject unknown fields, so a typo such as `max_lod` is a 400, not a silent default. */
 export const strict = { parseOptions: { onExcessProperty: "error" } } as const
 
+/** PostgreSQL cannot store U+0000 in text; refusing it everywhere keeps both databases alike. */
+const withoutNul = (what: string) => <I, R>(self: Schema.Schema<string, I, R>) =>
+  self.pipe(Schema.filter((text) => !text.includes("\u0000"), { message: () => `${what} must not contain the NUL character` }))
+
 const trimmed = (max: number, what: string) =>
   Schema.Trim.pipe(
     Schema.minLength(1, { message: () => `${what} must not be empty` }),
-    Schema.maxLength(max, { message: () => `${what} must be at most ${max} characters` })
+    Schema.maxLength(max, { message: () => `${what} must be at most ${max} characters` }),
+    withoutNul(what)
   )
 
 export const Name = trimmed(200, "name").annotations({
@@ -18,11 +23,13 @@ export const ExternalId = trimmed(255, "external_id").annotations({
 })
 
 export const Message = Schema.String.pipe(
-  Schema.maxLength(10_000, { message: () => "message must be at most 10000 characters" })
+  Schema.maxLength(10_000, { message: () => "message must be at most 10000 characters" }),
+  withoutNul("message")
 )
 
 export const Description = Schema.String.pipe(
-  Schema.maxLength(2_000, { message: () => "description must be at most 2000 characters" })
+  Schema.maxLength(2_000, { message: () => "description must be at most 2000 characters" }),
+  withoutNul("description")
 )
 
 const boundedInt = (max: number, what: string) =>

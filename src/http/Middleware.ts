@@ -8,40 +8,79 @@ const reply = (status: number, _tag: string, message: string) =>
 const isOverLimit = (error: HttpServerError.RequestError) =>
   error.cause instanceof Error && error.cause.message === "maxBytes exceeded"
 
-/** JSON in and out: the platform would otherwise decode form and multipart bodies into payloads too. */
-const isJson = (contentType: string | undefined) => {
-  const media = (contentType ?? "").split(";", 1)[0]!.trim().toLowerCase()
-  return media === "application/json" || media.endsWith("+json")
-}
+/**
+ * JSON in and out: the platform would otherwise decode form and multipart bodies into
+ * payloads too. Like the platform, a body without a Content-Type is read as JSON.
+ */
+const isJson = (contentType: string | undefined) =>
+  contentType === undefined || contentType.split(";", 1)[0]!.trim().toLowerCase() === "application/json"
 
 const hasBody = (headers: Readonly<Record<string, string | undefined>>) =>
-  Number(headers["content-length"] ?? 0) > 0 || headers["transfer-encoding"] !== undefined
+  Number(headers["content-length"] ?? 0) > 0 || headers["transfer-encoding"] !== undefined ||
+  headers["content-type"] !== undefined
 
-const isSqlError = (error: unknown) =>
-  typeof error === "object" && error !== null && "_tag" in error && error._tag === "SqlError"
+/** Our schemas nest three levels deep; a body nested deeper than this is refused before anything walks it. */
+const MAX_DEPTH = 64
+
+const nestingDepth = (text: string) => {
+  let depth = 0
+  let deepest = 0
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (inString) {
+      if (c === 92) i++ // backslash: skip the escaped character
+      else if (c === 34) inString = false
+    } else if (c === 34) inString = true
+    else if (c === 91 || c === 123) deepest = Math.max(deepest, ++depth)
+    else if (c === 93 || c === 125) depth--
+  }
+  return deepest
+}
+
+const sqlErrorCode = (error: unknown): string | undefined => {
+  if (typeof error !== "object" || error === null || !("_tag" in error) || error._tag !== "SqlError") return undefined
+  const cause = "cause" in error ? error.cause : undefined
+  const code = typeof cause === "object" && cause !== null && "code" in cause ? cause.code : undefined
+  return typeof code === "string" ? code : ""
+}
+
+/**
+ * A statement the database refused as wrong (PostgreSQL classes 22, 23 and 42, SQLite's
+ * constraint, type and syntax errors) is a bug of ours: 500. Anything else from the
+ * database (refused or dropped connections, locks held too long, a full disk) means it
+ * is unavailable: 503.
+ */
+const isStatementError = (code: string) =>
+  /^(22|23|42)[0-9A-Z]{3}$/.test(code) || /^SQLITE_(CONSTRAINT|MISMATCH|RANGE|ERROR|TOOBIG)/.test(code)
 
 /**
  * Wraps every route. Bodies over MAX_BODY_SIZE get a 413: at once when the declared
  * Content-Length is too big (nothing is read), otherwise as soon as the stream passes
  * the limit. The failures the API definition cannot declare get the same
  * `{_tag, message}` body as every other error: a body that is not JSON (the platform
- * turns it into a defect), a failing database (503) and any other defect (logged,
- * then a 500). Declared errors
- * pass through to the platform, which encodes them with their own schema and status.
+ * turns it into a defect), an unavailable database (503) and any other defect
+ * (logged, then a 500). Declared errors pass through to the platform, which encodes
+ * them with their own schema and status.
  */
 export const guards = Effect.map(AppConfig, ({ maxBodyBytes }) => {
   const tooLarge = reply(413, "PayloadTooLarge", `the request body is larger than ${maxBodyBytes} bytes`)
   const limit = Option.some(maxBodyBytes)
+  const unsupported = reply(400, "UnsupportedMediaType", "bodies must be JSON, sent with Content-Type: application/json")
+  const tooDeep = reply(400, "MalformedBody", `the body is nested more than ${MAX_DEPTH} levels deep`)
 
   return (app: HttpApp.Default): HttpApp.Default =>
     Effect.gen(function* () {
       const request = yield* HttpServerRequest.HttpServerRequest
       const declared = Number(request.headers["content-length"] ?? 0)
       if (declared > maxBodyBytes) return tooLarge
-      if (hasBody(request.headers) && !isJson(request.headers["content-type"])) {
-        return reply(400, "UnsupportedMediaType", "request bodies must be JSON, sent with Content-Type: application/json")
-      }
-      return yield* HttpIncomingMessage.withMaxBodySize(app, limit)
+      if (request.method === "GET" || request.method === "HEAD") return yield* app
+      if (!hasBody(request.headers)) return yield* HttpIncomingMessage.withMaxBodySize(app, limit)
+      if (!isJson(request.headers["content-type"])) return unsupported
+      // The text is cached by the request, so the platform's JSON decoding reads it from memory.
+      const checked = Effect.flatMap(Effect.orDie(request.text), (text) =>
+        nestingDepth(text) > MAX_DEPTH ? Effect.succeed(tooDeep) : app)
+      return yield* HttpIncomingMessage.withMaxBodySize(checked, limit)
     }).pipe(
       Effect.catchAllCause((cause) =>
         Effect.gen(function* () {
@@ -54,8 +93,10 @@ export const guards = Effect.map(AppConfig, ({ maxBodyBytes }) => {
             return reply(400, "MalformedBody", `the body of ${request.method} ${request.url} is not valid JSON`)
           }
           yield* Effect.logError("request failed", cause)
-          // Queries are written and tested; one that fails means the database is the problem.
-          if (isSqlError(error)) return reply(503, "DatabaseUnavailable", "the database is unavailable, try again later")
+          const code = sqlErrorCode(error)
+          if (code !== undefined && !isStatementError(code)) {
+            return reply(503, "DatabaseUnavailable", "the database is unavailable, try again later")
+          }
           return reply(500, "InternalError", "the server failed to handle the request")
         })
       )
