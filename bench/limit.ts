@@ -1,0 +1,106 @@
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
+import ts from "typescript"
+import { makeBackend, type Store } from "./database.js"
+import { registrationPhase } from "./load.js"
+import { printLimit, type Round, type ServerRun } from "./print-limit.js"
+import { makeMix, type Registration } from "./mix.js"
+import { limitOptions } from "./options.js"
+import { makeRegister, openLikeService } from "./registration.js"
+import { progress } from "./report.js"
+import { cleanupOnSignal, machine, measure, seedTemplate, startOn } from "./service.js"
+
+// `npm run bench:limit`: the ceilings under POST /contacts. (a) the service's
+// registration transaction in a loop on better-sqlite3, no HTTP; (b) a bare
+// node:http server with that transaction, loaded exactly like the service and
+// alternated with it round by round.
+const options = limitOptions()
+const backend = makeBackend("sqlite")
+cleanupOnSignal(backend)
+const machineInfo = machine()
+
+/**
+ * The plain server runs as plain JavaScript, like the built service: under the
+ * tsx loader it would carry ~50 MiB of loader in its RSS. It goes to dist/bench,
+ * next to dist/src, where `better-sqlite3` resolves from node_modules.
+ */
+const emitPlainServer = (): string => {
+  mkdirSync("dist/bench", { recursive: true })
+  for (const name of ["plain-server", "registration"]) {
+    const source = readFileSync(`bench/${name}.ts`, "utf8")
+    const { outputText } = ts.transpileModule(source, {
+      compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022, esModuleInterop: true }
+    })
+    writeFileSync(`dist/bench/${name}.js`, outputText)
+  }
+  return "dist/bench/plain-server.js"
+}
+
+const mixFor = (sourceIds: ReadonlyArray<number>, round: number): (() => Registration) =>
+  makeMix({ sourceIds, repeatShare: options.repeatShare, seed: options.seed + round, prefix: `limit-r${round}` })
+
+/** (a): registrations back to back for `seconds`, in this process. */
+const direct = async (template: Store, sourceIds: ReadonlyArray<number>, round: number) => {
+  const store = await backend.clone(template, "direct")
+  const db = openLikeService(store.location)
+  try {
+    const register = makeRegister(db)
+    const next = mixFor(sourceIds, round)
+    const started = performance.now()
+    const until = started + options.direct * 1000
+    let count = 0
+    let now = started
+    while (now < until) {
+      for (let i = 0; i < 256; i++) register(next())
+      count += 256
+      now = performance.now()
+    }
+    const seconds = (now - started) / 1000
+    return { registrations: count, perSecond: count / seconds, microseconds: (seconds * 1e6) / count }
+  } finally {
+    db.close()
+    await backend.drop(store)
+  }
+}
+
+/** (b): one server on a fresh copy: warm-up, then the measured POST /contacts phase. */
+const serve = async (template: Store, script: string, sourceIds: ReadonlyArray<number>, round: number): Promise<ServerRun> => {
+  const store = await backend.clone(template, "run")
+  const server = await startOn(backend, store, options.logLevel, script)
+  try {
+    const idleMiB = server.rssMiB()
+    const post = registrationPhase(mixFor(sourceIds, round))
+    const { connections, duration } = options
+    if (options.warmup > 0) await measure(server, [{ phase: post, connections, duration: options.warmup }])
+    const [result] = await measure(server, [{ phase: post, connections, duration }])
+    return { ...result, idleMiB }
+  } finally {
+    await server.stop()
+    await backend.drop(store)
+  }
+}
+
+const plainScript = emitPlainServer()
+const { store: template, seeded } = await seedTemplate(backend, options.logLevel, options.seed).catch(async (error) => {
+  await backend.close()
+  throw error
+})
+
+try {
+  const rounds: Array<Round> = []
+  for (let round = 1; round <= options.rounds; round++) {
+    const a = options.direct > 0 ? await direct(template, seeded.sourceIds, round) : undefined
+    if (a !== undefined) progress(`round ${round}: direct ${a.perSecond.toFixed(0)} registrations/s`)
+    const order = round % 2 === 1 ? ["service", "plain"] as const : ["plain", "service"] as const
+    const runs: Partial<Record<"service" | "plain", ServerRun>> = {}
+    for (const which of order) {
+      runs[which] = await serve(template, which === "service" ? "dist/src/main.js" : plainScript, seeded.sourceIds, round)
+      progress(`round ${round}: ${which} ${runs[which]?.rps.toFixed(0)} req/s`)
+    }
+    const { service, plain } = runs
+    if (service === undefined || plain === undefined) throw new Error("a server run is missing")
+    rounds.push({ round, order: order.join(" then "), direct: a, service, plain })
+  }
+  printLimit({ options, machine: machineInfo, seeded, rounds })
+} finally {
+  await backend.close()
+}

@@ -1,0 +1,82 @@
+import { randomBytes } from "node:crypto"
+import { cpus, loadavg } from "node:os"
+import { join } from "node:path"
+import type { Backend, Store } from "./database.js"
+import { type Phase, type PhaseResult, runPhase } from "./load.js"
+import { progress } from "./report.js"
+import { seed, type Seeded } from "./seed.js"
+import { killAllServers, logTail, type RunningServer, startServer } from "./server.js"
+
+/** What every run sends: production would set a token, so the bench does too. */
+export const token = randomBytes(16).toString("hex")
+export const headers = { authorization: `Bearer ${token}` }
+
+let started = 0
+
+/** Starts `node <script>` (the built service by default) on a store, configured as in production. */
+export const startOn = (
+  backend: Backend,
+  store: Store,
+  logLevel: string,
+  script = "dist/src/main.js"
+): Promise<RunningServer> => {
+  started += 1
+  const env = {
+    PATH: process.env.PATH ?? "",
+    NODE_ENV: "production",
+    DATABASE_URL: store.url,
+    LOG_LEVEL: logLevel,
+    API_TOKEN: token
+  }
+  const name = script.split("/").pop()?.replace(/\.js$/, "") ?? "server"
+  // The service logs its address at INFO; the plain server always prints it.
+  const reportsAddress = script !== "dist/src/main.js" || ["all", "trace", "debug", "info"].includes(logLevel.toLowerCase())
+  return startServer([script], env, join(backend.dir, `${name}-${started}.log`), reportsAddress)
+}
+
+/** A database migrated by the service and seeded through its API, then the service stopped: the template of every run. */
+export const seedTemplate = async (backend: Backend, logLevel: string, seedValue: number): Promise<{ store: Store; seeded: Seeded }> => {
+  progress(`building the seeded template on ${backend.label}`)
+  const store = await backend.create("seed")
+  const server = await startOn(backend, store, logLevel)
+  try {
+    return { store, seeded: await seed(server.url, headers, seedValue) }
+  } finally {
+    await server.stop()
+  }
+}
+
+/**
+ * Runs phases one after the other against a running server, reading its
+ * resident memory at the end of each; a phase with errors gets the log's tail.
+ */
+export const measure = async (
+  server: RunningServer,
+  phases: ReadonlyArray<{ readonly phase: Phase; readonly connections: number; readonly duration: number }>
+): Promise<Array<PhaseResult>> => {
+  const results: Array<PhaseResult> = []
+  for (const { phase, connections, duration } of phases) {
+    const result = await runPhase(server.url, headers, phase, { connections, duration })
+    results.push({ ...result, rssMiB: server.rssMiB() })
+    if (result.errors > 0) progress(`${result.errors} errors in ${phase.name}; server log tail:\n${logTail(server.logFile, 5)}`)
+  }
+  return results
+}
+
+export const machine = () => ({
+  node: process.version,
+  cpus: cpus().length,
+  cpu_model: cpus()[0]?.model ?? "unknown",
+  loadavg_at_start: loadavg().map((l) => Number(l.toFixed(2)))
+})
+
+/** Interrupting a bench stops its servers and drops its databases. */
+export const cleanupOnSignal = (backend: Backend): void => {
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      progress(`${signal}: stopping servers, removing temporary databases`)
+      killAllServers()
+      backend.close().finally(() => process.exit(130))
+    })
+  }
+}
