@@ -93,7 +93,7 @@ try {
     const order = round % 2 === 1 ? ["service", "plain"] as const : ["plain", "service"] as const
     const runs: Partial<Record<"service" | "plain", ServerRun>> = {}
     for (const which of order) {
-      runs[which] = await serve(template, which === "service" ? "dist/src/main.js" : plainScript, seeded.sourceIds, round)
+      runs[which] = await serve(template, which === "service" ? "dist/mini-crm.js" : plainScript, seeded.sourceIds, round)
       progress(`round ${round}: ${which} ${runs[which]?.rps.toFixed(0)} req/s`)
     }
     const { service, plain } = runs

@@ -18,7 +18,7 @@ export const startOn = (
   backend: Backend,
   store: Store,
   logLevel: string,
-  script = "dist/src/main.js"
+  script = "dist/mini-crm.js"
 ): Promise<RunningServer> => {
   started += 1
   const env = {
@@ -30,7 +30,7 @@ export const startOn = (
   }
   const name = script.split("/").pop()?.replace(/\.js$/, "") ?? "server"
   // The service logs its address at INFO; the plain server always prints it.
-  const reportsAddress = script !== "dist/src/main.js" || ["all", "trace", "debug", "info"].includes(logLevel.toLowerCase())
+  const reportsAddress = script !== "dist/mini-crm.js" || ["all", "trace", "debug", "info"].includes(logLevel.toLowerCase())
   return startServer([script], env, join(backend.dir, `${name}-${started}.log`), reportsAddress)
 }
 

@@ -29,7 +29,7 @@ export class Contacts extends Effect.Service<Contacts>()("Contacts", {
     const one = decodeFirst(ContactRow)
     const all = decodeRows(ContactRow)
     const columns = sql.literal(contactColumns)
-    const LeadRow = Schema.Struct({ id: Schema.Number })
+    const leadId = decodeFirst(Schema.Struct({ id: Schema.Number }))
 
     const find = (id: ContactId) => one(sql`SELECT ${columns} FROM contacts WHERE id = ${id}`)
 
@@ -41,7 +41,7 @@ export class Contacts extends Effect.Service<Contacts>()("Contacts", {
     // contacts for one external_id meet on the UNIQUE constraint and share one row.
     const create = (input: RegisterContact, created_at: string) =>
       Effect.gen(function* () {
-        const lead = yield* decodeFirst(LeadRow)(sql`
+        const lead = yield* leadId(sql`
           INSERT INTO leads (external_id, contacts_count, created_at)
           VALUES (${input.external_id}, 1, ${created_at})
           ON CONFLICT (external_id) DO UPDATE SET contacts_count = leads.contacts_count + 1
@@ -61,7 +61,7 @@ export class Contacts extends Effect.Service<Contacts>()("Contacts", {
         return contact
       })
 
-    const StoredKey = Schema.Struct({ fingerprint: Schema.String, contact_id: ContactId })
+    const storedKey = decodeFirst(Schema.Struct({ fingerprint: Schema.String, contact_id: ContactId }))
     const cutoff = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms - Duration.toMillis(idempotencyTtl)).toISOString())
 
     // The key is claimed before anything else, so concurrent repeats queue on its row
@@ -84,7 +84,7 @@ export class Contacts extends Effect.Service<Contacts>()("Contacts", {
           yield* sql`UPDATE idempotency_keys SET contact_id = ${contact.id} WHERE key = ${key}`
           return contact
         }
-        const stored = yield* decodeFirst(StoredKey)(
+        const stored = yield* storedKey(
           sql`SELECT fingerprint, contact_id FROM idempotency_keys WHERE key = ${key}`
         ).pipe(Effect.map(Option.getOrThrow))
         if (stored.fingerprint !== fingerprint) {

@@ -11,21 +11,24 @@ export class Leads extends Effect.Service<Leads>()("Leads", {
   effect: Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     const columns = sql.literal("id, external_id, created_at, contacts_count")
+    const leads = decodeRows(Lead)
+    const oneLead = decodeFirst(Lead)
+    const contactsOf = decodeRows(ContactRow)
 
     const list = (filter: LeadFilter) => {
       const limit = filter.limit ?? DEFAULT_LIMIT
       const conditions = [sql`id > ${filter.cursor ?? 0}`]
       if (filter.external_id !== undefined) conditions.push(sql`external_id = ${filter.external_id}`)
-      return decodeRows(Lead)(
+      return leads(
         sql`SELECT ${columns} FROM leads WHERE ${sql.and(conditions)} ORDER BY id LIMIT ${limit + 1}`
       ).pipe(Effect.map((rows) => toPage(rows, limit)))
     }
 
     const get = (id: LeadId) =>
       Effect.gen(function* () {
-        const lead = yield* decodeFirst(Lead)(sql`SELECT ${columns} FROM leads WHERE id = ${id}`)
+        const lead = yield* oneLead(sql`SELECT ${columns} FROM leads WHERE id = ${id}`)
         if (Option.isNone(lead)) return yield* LeadNotFound.of(id)
-        const contacts = yield* decodeRows(ContactRow)(
+        const contacts = yield* contactsOf(
           sql`SELECT ${sql.literal(contactColumns)} FROM contacts WHERE lead_id = ${id} ORDER BY id`
         )
         return new LeadDetail({ ...lead.value, contacts }, { disableValidation: true })

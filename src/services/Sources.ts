@@ -10,6 +10,7 @@ export class Sources extends Effect.Service<Sources>()("Sources", {
     const sql = yield* SqlClient.SqlClient
 
     const one = decodeFirst(Source)
+    const weightRows = decodeRows(Weight)
     const columns = sql.literal("id, name, description, created_at")
 
     const require = (id: SourceId) =>
@@ -18,7 +19,7 @@ export class Sources extends Effect.Service<Sources>()("Sources", {
       )
 
     const weightsOf = (id: SourceId) =>
-      decodeRows(Weight)(sql`
+      weightRows(sql`
         SELECT w.operator_id, o.name AS operator_name, w.weight
         FROM source_operators w JOIN operators o ON o.id = w.operator_id
         WHERE w.source_id = ${id}
