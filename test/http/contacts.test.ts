@@ -4,23 +4,13 @@ import { Effect, Schema, TestClock } from "effect"
 import { Contact, ContactPage } from "../../src/domain/Contact.js"
 import { ContactId, type OperatorId, SourceId } from "../../src/domain/Ids.js"
 import { forEachDatabase } from "../support/Databases.js"
+import { newOperator, sourceWith } from "../support/Fixtures.js"
 import { Client, countRows, sendRaw, TestApp, unique } from "../support/TestApp.js"
 
-const operator = (max_load: number, is_active = true) =>
-  Effect.flatMap(Client, (client) =>
-    Effect.map(client.operators.create({ payload: { name: unique("operator"), max_load, is_active } }), (o) => o.id))
+const operator = newOperator
 
-/** A new source whose weights table is exactly `weights` (`[operator, weight]` pairs). */
 const source = (weights: ReadonlyArray<readonly [OperatorId, number]> = []) =>
-  Effect.gen(function* () {
-    const client = yield* Client
-    const created = yield* client.sources.create({ payload: { name: unique("source") } })
-    yield* client.sources.replaceWeights({
-      path: { id: created.id },
-      payload: { weights: weights.map(([operator_id, weight]) => ({ operator_id, weight })) }
-    })
-    return created.id
-  })
+  Effect.map(sourceWith(weights), (created) => created.id)
 
 const register = (source_id: SourceId, external_id: string = unique("lead")) =>
   Effect.flatMap(Client, (client) => client.contacts.register({ headers: {}, payload: { external_id, source_id } }))

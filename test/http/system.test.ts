@@ -4,6 +4,7 @@ import { PgClient } from "@effect/sql-pg"
 import { Config, Effect, Redacted, Schema } from "effect"
 import type { OperatorId, SourceId } from "../../src/domain/Ids.js"
 import { forEachDatabase, postgres, postgresReachable } from "../support/Databases.js"
+import { newOperator, sourceWith } from "../support/Fixtures.js"
 import { Client, countRows, sendRaw, TestApp, unique } from "../support/TestApp.js"
 
 /** SPEC.md's table of endpoints, minus /docs and /openapi.json, which serve the document itself. */
@@ -40,20 +41,7 @@ const Document = Schema.Struct({
 
 const ErrorBody = { _tag: expect.any(String), message: expect.any(String) }
 
-const operator = (max_load: number, is_active = true) =>
-  Effect.flatMap(Client, (client) =>
-    Effect.map(client.operators.create({ payload: { name: unique("operator"), max_load, is_active } }), (o) => o.id))
-
-const sourceWith = (weights: ReadonlyArray<readonly [OperatorId, number]>) =>
-  Effect.gen(function* () {
-    const client = yield* Client
-    const source = yield* client.sources.create({ payload: { name: unique("source") } })
-    yield* client.sources.replaceWeights({
-      path: { id: source.id },
-      payload: { weights: weights.map(([operator_id, weight]) => ({ operator_id, weight })) }
-    })
-    return source
-  })
+const operator = newOperator
 
 const register = (source_id: SourceId) =>
   Effect.flatMap(Client, (client) =>
