@@ -1,6 +1,8 @@
 import { HttpApp, HttpIncomingMessage, HttpServerError, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { SqlError } from "@effect/sql"
 import { Cause, Effect, Option } from "effect"
 import { AppConfig } from "../services/AppConfig.js"
+import { causeCode } from "../services/Sql.js"
 
 const reply = (status: number, _tag: string, message: string) =>
   HttpServerResponse.unsafeJson({ _tag, message }, { status })
@@ -36,13 +38,6 @@ const nestingDepth = (text: string) => {
     else if (c === 93 || c === 125) depth--
   }
   return deepest
-}
-
-const sqlErrorCode = (error: unknown): string | undefined => {
-  if (typeof error !== "object" || error === null || !("_tag" in error) || error._tag !== "SqlError") return undefined
-  const cause = "cause" in error ? error.cause : undefined
-  const code = typeof cause === "object" && cause !== null && "code" in cause ? cause.code : undefined
-  return typeof code === "string" ? code : ""
 }
 
 /**
@@ -93,8 +88,7 @@ export const guards = Effect.map(AppConfig, ({ maxBodyBytes }) => {
             return reply(400, "MalformedBody", `the body of ${request.method} ${request.url} is not valid JSON`)
           }
           yield* Effect.logError("request failed", cause)
-          const code = sqlErrorCode(error)
-          if (code !== undefined && !isStatementError(code)) {
+          if (error instanceof SqlError.SqlError && !isStatementError(causeCode(error))) {
             return reply(503, "DatabaseUnavailable", "the database is unavailable, try again later")
           }
           return reply(500, "InternalError", "the server failed to handle the request")

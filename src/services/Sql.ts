@@ -6,11 +6,18 @@ export const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms).toIS
 /** Names are unique regardless of case; the key is kept beside the name as typed. */
 export const nameKey = (name: string): string => name.toLocaleLowerCase("und")
 
+/** The driver's error code: SQLite's `SQLITE_…` names, PostgreSQL's SQLSTATE, or "" when there is none. */
+export const causeCode = (error: SqlError.SqlError): string => {
+  const cause = error.cause
+  return typeof cause === "object" && cause !== null && "code" in cause && typeof cause.code === "string"
+    ? cause.code
+    : ""
+}
+
 /** SQLite reports SQLITE_CONSTRAINT_UNIQUE, PostgreSQL SQLSTATE 23505. */
 export const isUniqueViolation = (error: SqlError.SqlError): boolean => {
-  const cause = error.cause
-  if (typeof cause !== "object" || cause === null || !("code" in cause)) return false
-  return cause.code === "SQLITE_CONSTRAINT_UNIQUE" || cause.code === "23505"
+  const code = causeCode(error)
+  return code === "SQLITE_CONSTRAINT_UNIQUE" || code === "23505"
 }
 
 /**
