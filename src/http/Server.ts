@@ -48,9 +48,12 @@ const BatchedJsonLogger = Logger.replaceScoped(
     Effect.sync(() => process.stdout.write(lines.join("\n") + "\n")))
 )
 
+// With logging off there is nothing to batch, and no flushing fiber to wake every 20 ms.
 const LoggerLive = Layer.unwrapEffect(
   Effect.map(AppConfig, ({ logLevel }) =>
-    Layer.merge(BatchedJsonLogger, Logger.minimumLogLevel(logLevel)))
+    logLevel._tag === "None"
+      ? Logger.replace(Logger.defaultLogger, Logger.none)
+      : Layer.merge(BatchedJsonLogger, Logger.minimumLogLevel(logLevel)))
 )
 
 /**
