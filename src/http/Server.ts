@@ -1,5 +1,5 @@
 import { HttpApiBuilder, HttpApiSwagger } from "@effect/platform"
-import { Effect, Layer, Logger, Option, Random } from "effect"
+import { Effect, Layer, Logger, LogLevel, Option, Random } from "effect"
 import { AppConfig } from "../services/AppConfig.js"
 import { Contacts } from "../services/Contacts.js"
 import { DatabaseLive } from "../services/Database.js"
@@ -37,15 +37,25 @@ const RandomLive = Layer.unwrapEffect(
   )
 )
 
+const urgent = (level: LogLevel.LogLevel) => LogLevel.greaterThanEqual(level, LogLevel.Warning)
+
 /**
- * JSON lines, written in batches: stdout to a file or a pipe is a blocking write on
- * Linux, and one per request is a measurable share of a registration. Whatever is
- * buffered is written when the runtime shuts down.
+ * JSON lines. Routine ones (a line per request) are written in batches: stdout to a
+ * file or a pipe is a blocking write on Linux, and one per request is a measurable
+ * share of a registration; the buffer is written when the runtime shuts down.
+ * Warnings and errors are written at once, so one logged as the process stops (say, a
+ * port already in use) never waits in a buffer that nobody will flush.
  */
-const BatchedJsonLogger = Logger.replaceScoped(
+const JsonLogger = Logger.replaceScoped(
   Logger.defaultLogger,
-  Logger.batched(Logger.jsonLogger, "20 millis", (lines) =>
-    Effect.sync(() => process.stdout.write(lines.join("\n") + "\n")))
+  Effect.map(
+    Logger.batched(Logger.filterLogLevel(Logger.jsonLogger, (level) => !urgent(level)), "20 millis", (lines) =>
+      Effect.sync(() => {
+        const routine = lines.flatMap(Option.toArray)
+        if (routine.length > 0) process.stdout.write(routine.join("\n") + "\n")
+      })),
+    (routine) => Logger.zip(routine, Logger.filterLogLevel(Logger.withConsoleLog(Logger.jsonLogger), urgent))
+  )
 )
 
 // With logging off there is nothing to batch, and no flushing fiber to wake every 20 ms.
@@ -53,7 +63,7 @@ const LoggerLive = Layer.unwrapEffect(
   Effect.map(AppConfig, ({ logLevel }) =>
     logLevel._tag === "None"
       ? Logger.replace(Logger.defaultLogger, Logger.none)
-      : Layer.merge(BatchedJsonLogger, Logger.minimumLogLevel(logLevel)))
+      : Layer.merge(JsonLogger, Logger.minimumLogLevel(logLevel)))
 )
 
 /**

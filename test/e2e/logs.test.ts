@@ -1,4 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
+import { spawnSync } from "node:child_process"
+import { createServer } from "node:net"
+import { fileURLToPath } from "node:url"
 import { Effect, Schema } from "effect"
 import { request, startReplica } from "../support/Replica.js"
 
@@ -57,5 +60,27 @@ describe("request logs", () => {
       yield* Effect.sleep("200 millis")
       const levels = lines(replica.output()).map((line) => line.logLevel)
       expect(levels.filter((level) => level === "INFO" || level === "DEBUG")).toEqual([])
+    }).pipe(Effect.scoped), { timeout: 60_000 })
+
+  it.live("log a start-up failure with its cause before the process exits non-zero", () =>
+    Effect.gen(function* () {
+      const taken = createServer()
+      yield* Effect.acquireRelease(
+        Effect.async<void>((resume) => void taken.listen(0, "127.0.0.1", () => resume(Effect.void))),
+        () => Effect.sync(() => taken.close())
+      )
+      const address = taken.address()
+      const port = typeof address === "object" && address !== null ? address.port : 0
+      const run = spawnSync(process.execPath, ["--import", "tsx", "src/main.ts"], {
+        cwd: fileURLToPath(new URL("../..", import.meta.url)),
+        env: { PATH: process.env.PATH ?? "", PORT: String(port), HOST: "127.0.0.1", DATABASE_URL: "sqlite::memory:" },
+        encoding: "utf8",
+        timeout: 30_000
+      })
+      expect(run.status).not.toBe(0)
+      const output = run.stdout + run.stderr
+      const failure = output.split("\n").filter((line) => line.includes("EADDRINUSE"))
+      expect(failure, output).toHaveLength(1)
+      expect(lines(failure[0]!)[0]?.logLevel).toBe("ERROR")
     }).pipe(Effect.scoped), { timeout: 60_000 })
 })
