@@ -155,6 +155,27 @@ forEachDatabase((db) => layer(TestApp(db))(`system endpoints on ${db.name}`, (it
       expect(JSON.parse(embedded!)).toEqual((yield* sendRaw("GET", "/openapi.json")).body)
     }))
 
+  it.effect("every response carries X-Request-Id: the caller's own when plain, a new one otherwise", () =>
+    Effect.gen(function* () {
+      const answers = [
+        yield* sendRaw("POST", "/operators", JSON.stringify({ name: unique("Traced") })),
+        yield* sendRaw("POST", "/operators", JSON.stringify({ name: "" })),
+        yield* sendRaw("GET", "/operators/999999"),
+        yield* sendRaw("GET", "/no/such/route"),
+        yield* sendRaw("POST", "/operators", "{", "application/json"),
+        yield* sendRaw("POST", "/operators", "name=x", "application/x-www-form-urlencoded")
+      ]
+      expect(answers.map((a) => a.status)).toEqual([201, 400, 404, 404, 400, 400])
+      const ids = answers.map((a) => a.headers["x-request-id"])
+      expect(ids.map((id) => typeof id)).toEqual(ids.map(() => "string"))
+      for (const id of ids) expect(id).toMatch(/^[0-9a-f-]{36}$/)
+      expect(new Set(ids).size).toBe(ids.length)
+      const traced = yield* sendRaw("GET", "/operators", undefined, "application/json", { "x-request-id": "trace-42" })
+      expect(traced.headers["x-request-id"]).toBe("trace-42")
+      const unplain = yield* sendRaw("GET", "/operators", undefined, "application/json", { "x-request-id": "a b" })
+      expect(unplain.headers["x-request-id"]).toMatch(/^[0-9a-f-]{36}$/)
+    }))
+
   it.effect("an unknown path or method is a 404 RouteNotFound with a JSON body", () =>
     Effect.gen(function* () {
       const requests: ReadonlyArray<readonly ["GET" | "POST" | "DELETE", string]> = [
