@@ -17,6 +17,10 @@ const isOverLimit = (error: HttpServerError.RequestError) =>
 const isJson = (contentType: string | undefined) =>
   contentType === undefined || contentType.split(";", 1)[0]!.trim().toLowerCase() === "application/json"
 
+/**
+ * A declared Content-Type counts as a body even when it is empty: the platform picks
+ * its body parser by that header, and its multipart parser fails on an empty body.
+ */
 const hasBody = (headers: Readonly<Record<string, string | undefined>>) =>
   Number(headers["content-length"] ?? 0) > 0 || headers["transfer-encoding"] !== undefined ||
   headers["content-type"] !== undefined

@@ -131,6 +131,7 @@ forEachDatabase((db) => layer(TestApp(db))(`leads on ${db.name}`, (it) => {
       expect(raw.status).toBe(404)
       expect(raw.body).toMatchObject({ _tag: "LeadNotFound", message: expect.any(String) })
     }))
+
   it.effect("the typed client hands next_cursor straight back to get the next page", () =>
     Effect.gen(function* () {
       const client = yield* Client
