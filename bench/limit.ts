@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process"
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import ts from "typescript"
 import { makeBackend, type Store } from "./database.js"
@@ -11,8 +12,9 @@ import { cleanupOnSignal, machine, measure, seedTemplate, startOn } from "./serv
 
 // `npm run bench:limit`: the ceilings under POST /contacts. (a) the service's
 // registration transaction in a loop on better-sqlite3, no HTTP; (b) a bare
-// node:http server with that transaction, loaded exactly like the service and
-// alternated with it round by round.
+// node:http server with that transaction; (c) the service's own HTTP stack with
+// the registration answered from memory. (b) and (c) are loaded exactly like the
+// service and alternated with it round by round.
 const options = limitOptions()
 const backend = makeBackend("sqlite")
 cleanupOnSignal(backend)
@@ -62,10 +64,19 @@ const direct = async (template: Store, sourceIds: ReadonlyArray<number>, round: 
   }
 }
 
-/** (b): one server on a fresh copy: warm-up, then the measured POST /contacts phase. */
-const serve = async (template: Store, script: string, sourceIds: ReadonlyArray<number>, round: number): Promise<ServerRun> => {
+/** (c) is bundled like the service, so the two differ only in the registration. */
+const bundleHttpFloor = (): string => {
+  const outfile = "dist/bench/http-floor.js"
+  execFileSync("npm", ["run", "--silent", "bundle-file", "--", "bench/http-floor.ts", `--outfile=${outfile}`], { stdio: "inherit" })
+  return outfile
+}
+
+type Server = "service" | "plain" | "floor"
+
+/** One server on a fresh copy: warm-up, then the measured POST /contacts phase. */
+const serve = async (template: Store, which: Server, sourceIds: ReadonlyArray<number>, round: number): Promise<ServerRun> => {
   const store = await backend.clone(template, "run")
-  const server = await startOn(backend, store, options.logLevel, script)
+  const server = await startOn(backend, store, options.logLevel, scripts[which], which !== "plain")
   try {
     const idleMiB = server.rssMiB()
     const post = registrationPhase(mixFor(sourceIds, round))
@@ -79,7 +90,7 @@ const serve = async (template: Store, script: string, sourceIds: ReadonlyArray<n
   }
 }
 
-const plainScript = emitPlainServer()
+const scripts: Record<Server, string> = { service: "dist/mini-crm.js", plain: emitPlainServer(), floor: bundleHttpFloor() }
 const { store: template, seeded } = await seedTemplate(backend, options.logLevel, options.seed).catch(async (error) => {
   await backend.close()
   throw error
@@ -90,15 +101,17 @@ try {
   for (let round = 1; round <= options.rounds; round++) {
     const a = options.direct > 0 ? await direct(template, seeded.sourceIds, round) : undefined
     if (a !== undefined) progress(`round ${round}: direct ${a.perSecond.toFixed(0)} registrations/s`)
-    const order = round % 2 === 1 ? ["service", "plain"] as const : ["plain", "service"] as const
-    const runs: Partial<Record<"service" | "plain", ServerRun>> = {}
+    // Each server goes first, second and third in turn, so none always meets a warmer machine.
+    const servers: ReadonlyArray<Server> = ["service", "plain", "floor"]
+    const order = servers.map((_, i) => servers[(i + round - 1) % servers.length]!)
+    const runs: Partial<Record<Server, ServerRun>> = {}
     for (const which of order) {
-      runs[which] = await serve(template, which === "service" ? "dist/mini-crm.js" : plainScript, seeded.sourceIds, round)
+      runs[which] = await serve(template, which, seeded.sourceIds, round)
       progress(`round ${round}: ${which} ${runs[which]?.rps.toFixed(0)} req/s`)
     }
-    const { service, plain } = runs
-    if (service === undefined || plain === undefined) throw new Error("a server run is missing")
-    rounds.push({ round, order: order.join(" then "), direct: a, service, plain })
+    const { service, plain, floor } = runs
+    if (service === undefined || plain === undefined || floor === undefined) throw new Error("a server run is missing")
+    rounds.push({ round, order: order.join(" then "), direct: a, service, plain, floor })
   }
   printLimit({ options, machine: machineInfo, seeded, rounds })
 } finally {

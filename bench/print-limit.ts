@@ -14,6 +14,7 @@ export interface Round {
   readonly direct: { readonly registrations: number; readonly perSecond: number; readonly microseconds: number } | undefined
   readonly service: ServerRun
   readonly plain: ServerRun
+  readonly floor: ServerRun
 }
 
 interface LimitReport {
@@ -23,38 +24,63 @@ interface LimitReport {
   readonly rounds: ReadonlyArray<Round>
 }
 
+type Server = "plain" | "floor" | "service"
+
+const LABELS: Record<Server, string> = {
+  plain: "(b) plain node:http + better-sqlite3",
+  floor: "(c) the service's HTTP stack, no database",
+  service: "the service"
+}
+
 const serverJson = (run: ServerRun) => ({ ...rounded(run), idle_rss_mib: Number(run.idleMiB.toFixed(1)) })
 
 export const printLimit = ({ options, machine, seeded, rounds }: LimitReport): void => {
   const m = (pick: (r: Round) => number | undefined) => median(rounds.map((r) => pick(r) ?? Number.NaN))
-  const med = {
-    directPerSecond: m((r) => r.direct?.perSecond),
-    directMicros: m((r) => r.direct?.microseconds),
-    service: { rps: m((r) => r.service.rps), p50: m((r) => r.service.p50), p99: m((r) => r.service.p99), rss: m((r) => r.service.rssMiB) },
-    plain: { rps: m((r) => r.plain.rps), p50: m((r) => r.plain.p50), p99: m((r) => r.plain.p99), rss: m((r) => r.plain.rssMiB) }
-  }
-  const ratio = med.service.rps / med.plain.rps
-  const row = (label: string, d: number, us: number, s: typeof med.service, p: typeof med.plain, r: number) =>
-    [label, fixed(d, 0), fixed(us, 1), fixed(s.rps, 0), fixed(s.p50, 2), fixed(s.p99, 2), fixed(s.rss), fixed(p.rps, 0), fixed(p.p50, 2), fixed(p.p99, 2), fixed(p.rss), fixed(r, 2)]
+  const medianOf = (server: Server) => ({
+    rps: m((r) => r[server].rps),
+    p50: m((r) => r[server].p50),
+    p99: m((r) => r[server].p99),
+    rss: m((r) => r[server].rssMiB),
+    idle: m((r) => r[server].idleMiB),
+    errors: rounds.reduce((sum, r) => sum + r[server].errors, 0)
+  })
+  const med = { plain: medianOf("plain"), floor: medianOf("floor"), service: medianOf("service") }
+  const direct = { perSecond: m((r) => r.direct?.perSecond), micros: m((r) => r.direct?.microseconds) }
+  const servers: ReadonlyArray<Server> = ["plain", "floor", "service"]
   const out = [
     `Mini-CRM limits: sqlite (temporary files, WAL, the service's pragmas); ${seeded.operatorIds.length} operators, ${seeded.sourceIds.length} sources, ${seeded.weights} weights`,
-    `(a) the registration transaction in a loop on better-sqlite3, ${options.direct} s per round, no HTTP`,
-    `(b) POST /contacts at ${options.connections} connections, ${options.duration} s after ${options.warmup} s warm-up, ${Math.round(options.repeatShare * 100)}% repeats, LOG_LEVEL=${options.logLevel}: the service vs bench/plain-server.ts (node:http + better-sqlite3), alternating`,
+    `(a) the registration transaction in a loop on better-sqlite3, ${options.direct} s per round, no HTTP: ` +
+      `${fixed(direct.perSecond, 0)} registrations/s, ${fixed(direct.micros, 1)} us each (median of ${rounds.length})`,
+    `POST /contacts at ${options.connections} connections, ${options.duration} s after ${options.warmup} s warm-up, ` +
+      `${Math.round(options.repeatShare * 100)}% repeats, LOG_LEVEL=${options.logLevel}, the three servers alternating; medians of ${rounds.length} rounds:`,
     "",
     table(
-      ["round", "(a) reg/s", "(a) us/reg", "service req/s", "p50 ms", "p99 ms", "RSS MiB", "plain req/s", "p50 ms", "p99 ms", "RSS MiB", "service/plain"],
-      [
-        ...rounds.map((r) => row(`${r.round} (${r.order.split(" ")[0]} first)`, r.direct?.perSecond ?? Number.NaN, r.direct?.microseconds ?? Number.NaN,
-          { rps: r.service.rps, p50: r.service.p50, p99: r.service.p99, rss: r.service.rssMiB },
-          { rps: r.plain.rps, p50: r.plain.p50, p99: r.plain.p99, rss: r.plain.rssMiB }, r.service.rps / r.plain.rps)),
-        row("median", med.directPerSecond, med.directMicros, med.service, med.plain, ratio)
-      ]
+      ["server", "req/s", "p50 ms", "p99 ms", "RSS MiB end", "RSS MiB idle", "errors", "x plain"],
+      servers.map((s) => [
+        LABELS[s], fixed(med[s].rps, 0), fixed(med[s].p50, 2), fixed(med[s].p99, 2), fixed(med[s].rss), fixed(med[s].idle),
+        String(med[s].errors), fixed(med[s].rps / med.plain.rps, 2)
+      ])
     ),
     "",
-    `service/plain registrations/s: ${ratio.toFixed(2)} (median ${fixed(med.service.rps, 0)} vs ${fixed(med.plain.rps, 0)}); ` +
-      `service vs direct transaction: ${(med.service.rps / med.directPerSecond).toFixed(2)}; errors: service ${rounds.reduce((s, r) => s + r.service.errors, 0)}, plain ${rounds.reduce((s, r) => s + r.plain.errors, 0)}`
+    table(
+      ["round", "order", "(a) reg/s", "plain req/s", "floor req/s", "service req/s", "service/plain"],
+      rounds.map((r) => [
+        String(r.round), r.order, fixed(r.direct?.perSecond ?? Number.NaN, 0), fixed(r.plain.rps, 0), fixed(r.floor.rps, 0),
+        fixed(r.service.rps, 0), fixed(r.service.rps / r.plain.rps, 2)
+      ])
+    ),
+    "",
+    `service/plain registrations/s: ${(med.service.rps / med.plain.rps).toFixed(2)}; ` +
+      `the HTTP stack alone/plain: ${(med.floor.rps / med.plain.rps).toFixed(2)}; service/HTTP stack alone: ${(med.service.rps / med.floor.rps).toFixed(2)}`
   ]
   process.stdout.write(`${out.join("\n")}\n`)
+  const medianJson = (s: Server) => ({
+    rps: Math.round(med[s].rps),
+    p50_ms: Number(med[s].p50.toFixed(2)),
+    p99_ms: Number(med[s].p99.toFixed(2)),
+    rss_mib: Number(med[s].rss.toFixed(1)),
+    errors: med[s].errors
+  })
   process.stdout.write(`${JSON.stringify({
     bench: "mini-crm-limit",
     connections: options.connections,
@@ -68,14 +94,17 @@ export const printLimit = ({ options, machine, seeded, rounds }: LimitReport): v
       order: r.order,
       direct: r.direct === undefined ? null : { per_s: Math.round(r.direct.perSecond), us_per_registration: Number(r.direct.microseconds.toFixed(1)) },
       service: serverJson(r.service),
-      plain: serverJson(r.plain)
+      plain: serverJson(r.plain),
+      http_floor: serverJson(r.floor)
     })),
     median: {
-      direct_per_s: Math.round(med.directPerSecond),
-      direct_us_per_registration: Number(med.directMicros.toFixed(1)),
-      service: { rps: Math.round(med.service.rps), p50_ms: Number(med.service.p50.toFixed(2)), p99_ms: Number(med.service.p99.toFixed(2)), rss_mib: Number(med.service.rss.toFixed(1)) },
-      plain: { rps: Math.round(med.plain.rps), p50_ms: Number(med.plain.p50.toFixed(2)), p99_ms: Number(med.plain.p99.toFixed(2)), rss_mib: Number(med.plain.rss.toFixed(1)) },
-      service_over_plain_rps: Number(ratio.toFixed(3))
+      direct_per_s: Math.round(direct.perSecond),
+      direct_us_per_registration: Number(direct.micros.toFixed(1)),
+      service: medianJson("service"),
+      plain: medianJson("plain"),
+      http_floor: medianJson("floor"),
+      service_over_plain_rps: Number((med.service.rps / med.plain.rps).toFixed(3)),
+      http_floor_over_plain_rps: Number((med.floor.rps / med.plain.rps).toFixed(3))
     }
   })}\n`)
 }

@@ -13,12 +13,16 @@ export const headers = { authorization: `Bearer ${token}` }
 
 let started = 0
 
-/** Starts `node <script>` (the built service by default) on a store, configured as in production. */
+/**
+ * Starts `node <script>` (the built service by default) on a store, configured as in
+ * production. An Effect server logs its address at INFO only; a plain one always prints it.
+ */
 export const startOn = (
   backend: Backend,
   store: Store,
   logLevel: string,
-  script = "dist/mini-crm.js"
+  script = "dist/mini-crm.js",
+  effectServer = true
 ): Promise<RunningServer> => {
   started += 1
   const env = {
@@ -29,8 +33,7 @@ export const startOn = (
     API_TOKEN: token
   }
   const name = script.split("/").pop()?.replace(/\.js$/, "") ?? "server"
-  // The service logs its address at INFO; the plain server always prints it.
-  const reportsAddress = script !== "dist/mini-crm.js" || ["all", "trace", "debug", "info"].includes(logLevel.toLowerCase())
+  const reportsAddress = !effectServer || ["all", "trace", "debug", "info"].includes(logLevel.toLowerCase())
   return startServer([script], env, join(backend.dir, `${name}-${started}.log`), reportsAddress)
 }
 

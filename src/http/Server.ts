@@ -73,14 +73,18 @@ const LoggerLive = Layer.unwrapEffect(
  */
 export const RuntimeLive = Layer.mergeAll(RandomLive, LoggerLive, Layer.setTracerEnabled(false))
 
+/** Every route over the given services: the service's own, or a stand-in (the benchmark's). */
+export const httpOver = <E, R>(services: Layer.Layer<Layer.Layer.Success<typeof ServicesLive>, E, R>) =>
+  HttpApiBuilder.serve(requestLog).pipe(
+    Layer.provide(HttpApiBuilder.middleware(guards)),
+    Layer.provide(HttpApiSwagger.layer({ path: "/docs" })),
+    Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
+    Layer.provide(ApiLive),
+    Layer.provide(services)
+  )
+
 /** Every route, given a database and the configuration; tests serve it on a test server. */
-export const HttpLive = HttpApiBuilder.serve(requestLog).pipe(
-  Layer.provide(HttpApiBuilder.middleware(guards)),
-  Layer.provide(HttpApiSwagger.layer({ path: "/docs" })),
-  Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
-  Layer.provide(ApiLive),
-  Layer.provide(ServicesLive)
-)
+export const HttpLive = httpOver(ServicesLive)
 
 /**
  * The whole service on a given HTTP server layer. Layers are released in reverse
@@ -88,8 +92,8 @@ export const HttpLive = HttpApiBuilder.serve(requestLog).pipe(
  * shutdown, the server stops accepting and drains its requests while the database
  * is still open, and only then is the database closed.
  */
-export const withServer = <A, E, R>(server: Layer.Layer<A, E, R>) =>
-  HttpLive.pipe(
+export const withServer = <A, E, R>(server: Layer.Layer<A, E, R>, http: typeof HttpLive = HttpLive) =>
+  http.pipe(
     Layer.provideMerge(server),
     Layer.provide(DatabaseLive),
     Layer.provide(RuntimeLive),
