@@ -70,7 +70,7 @@ const commonFrom = (values: CommonValues, usage: string): CommonOptions => {
 const BENCH_USAGE = `npm run bench -- [options]
   --connections N          concurrent connections per phase (32)
   --duration S             seconds per measured phase (10)
-  --warmup S               seconds of unmeasured POST /contacts after each start (2)
+  --warmup S               seconds of unmeasured load on each endpoint before its measured phase (2)
   --database D             sqlite (default) or a PostgreSQL URL; a fresh database is made through it
   --history N              bulk-load N contacts and N/10 leads before measuring
   --compare-history N      measure an empty database and one with N contacts, same run

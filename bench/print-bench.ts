@@ -67,7 +67,7 @@ export const printBench = (report: BenchReport): void => {
   const medians = new Map([...report.results].map(([label, rounds]) => [label, medianPhases(rounds)]))
   const out: Array<string> = []
   out.push(`Mini-CRM bench: ${report.database}; ${report.seeded.operatorIds.length} operators, ${report.seeded.sourceIds.length} sources, ${report.seeded.weights} weights`)
-  out.push(`${options.connections} connections, ${options.duration} s per phase, ${options.warmup} s warm-up, LOG_LEVEL=${options.logLevel}, ${Math.round(options.repeatShare * 100)}% repeats, ${options.rounds} round(s)${options.rounds > 1 ? ", medians" : ""}`)
+  out.push(`${options.connections} connections, ${options.duration} s per phase, ${options.warmup} s warm-up per phase, LOG_LEVEL=${options.logLevel}, ${Math.round(options.repeatShare * 100)}% repeats, ${options.rounds} round(s)${options.rounds > 1 ? ", medians" : ""}`)
   if (history !== undefined) {
     out.push(`history: ${history.contacts} contacts (${history.active} active), ${history.leads} leads, bulk-loaded in ${history.seconds.toFixed(1)} s` +
       (report.verified === true ? ", counters verified" : ""))
