@@ -45,7 +45,7 @@ const ContactsInMemory = Layer.succeed(
   })
 )
 
-const ServicesWithoutDatabaseWrites = Layer.mergeAll(
+const ServicesWithContactsInMemory = Layer.mergeAll(
   Operators.Default,
   Sources.Default,
   ContactsInMemory,
@@ -57,5 +57,5 @@ const ServerLive = Layer.unwrapEffect(
   Effect.map(AppConfig, ({ host, port }) => NodeHttpServer.layer(createServer, { host, port }))
 ).pipe(Layer.provide(AppConfig.Default))
 
-withServer(ServerLive, httpOver(ServicesWithoutDatabaseWrites)).pipe(HttpServer.withLogAddress, Layer.launch, (main) =>
+withServer(ServerLive, httpOver(ServicesWithContactsInMemory)).pipe(HttpServer.withLogAddress, Layer.launch, (main) =>
   NodeRuntime.runMain(main, { disablePrettyLogger: true }))
