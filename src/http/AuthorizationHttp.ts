@@ -7,7 +7,21 @@ import { Authorization } from "./Security.js"
 // Comparing fixed-length digests keeps the comparison constant-time whatever the token's length.
 const digest = (text: string) => createHash("sha256").update(text).digest()
 
-const denied = new Unauthorized({ message: "missing or wrong bearer token" })
+export const denied = new Unauthorized({ message: "missing or wrong bearer token" })
+
+/** Whether a bearer token is accepted: any is when API_TOKEN is not set. */
+export const TokenCheck = Effect.map(AppConfig, ({ apiToken }) => {
+  if (Option.isNone(apiToken)) return (_: Redacted.Redacted) => true
+  const expected = digest(Redacted.value(apiToken.value))
+  return (token: Redacted.Redacted) => timingSafeEqual(digest(Redacted.value(token)), expected)
+})
+
+/**
+ * The token as the platform's bearer security reads it from a request (without
+ * checking the scheme's name), so the routes and the body guards agree.
+ */
+export const bearerOf = (headers: Readonly<Record<string, string | undefined>>) =>
+  Redacted.make((headers.authorization ?? "").slice("bearer ".length))
 
 export const AuthorizationLive = Layer.effect(
   Authorization,
@@ -15,12 +29,8 @@ export const AuthorizationLive = Layer.effect(
     const { apiToken } = yield* AppConfig
     if (Option.isNone(apiToken)) {
       yield* Effect.logWarning("API_TOKEN is not set: the API is open to anyone who can reach it")
-      return Authorization.of({ bearer: () => Effect.void })
     }
-    const expected = digest(Redacted.value(apiToken.value))
-    return Authorization.of({
-      bearer: (token) =>
-        timingSafeEqual(digest(Redacted.value(token)), expected) ? Effect.void : Effect.fail(denied)
-    })
+    const accepts = yield* TokenCheck
+    return Authorization.of({ bearer: (token) => (accepts(token) ? Effect.void : Effect.fail(denied)) })
   })
 )

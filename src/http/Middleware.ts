@@ -3,6 +3,7 @@ import { SqlError } from "@effect/sql"
 import { Cause, Effect, Option } from "effect"
 import { AppConfig } from "../services/AppConfig.js"
 import { causeCode } from "../services/Sql.js"
+import { bearerOf, denied, TokenCheck } from "./AuthorizationHttp.js"
 
 const reply = (status: number, _tag: string, message: string) =>
   HttpServerResponse.unsafeJson({ _tag, message }, { status })
@@ -54,7 +55,10 @@ const isStatementError = (code: string) =>
   /^(22|23|42)[0-9A-Z]{3}$/.test(code) || /^SQLITE_(CONSTRAINT|MISMATCH|RANGE|ERROR|TOOBIG)/.test(code)
 
 /**
- * Wraps every route. Bodies over MAX_BODY_SIZE get a 413: at once when the declared
+ * Wraps every route. Every write route needs the bearer token (when one is
+ * configured), and it is checked before anything about the body: an anonymous
+ * caller gets a 401 whatever it sent, and the server reads none of it. Bodies over
+ * MAX_BODY_SIZE get a 413: at once when the declared
  * Content-Length is too big (nothing is read), otherwise as soon as the stream passes
  * the limit. The failures the API definition cannot declare get the same
  * `{_tag, message}` body as every other error: a body that is not JSON (the platform
@@ -62,7 +66,10 @@ const isStatementError = (code: string) =>
  * (logged, then a 500). Declared errors pass through to the platform, which encodes
  * them with their own schema and status.
  */
-export const guards = Effect.map(AppConfig, ({ maxBodyBytes }) => {
+export const guards = Effect.gen(function* () {
+  const { maxBodyBytes } = yield* AppConfig
+  const accepts = yield* TokenCheck
+  const unauthorized = reply(401, denied._tag, denied.message)
   const tooLarge = reply(413, "PayloadTooLarge", `the request body is larger than ${maxBodyBytes} bytes`)
   const limit = Option.some(maxBodyBytes)
   const unsupported = reply(400, "UnsupportedMediaType", "bodies must be JSON, sent with Content-Type: application/json")
@@ -71,9 +78,11 @@ export const guards = Effect.map(AppConfig, ({ maxBodyBytes }) => {
   return (app: HttpApp.Default): HttpApp.Default =>
     Effect.gen(function* () {
       const request = yield* HttpServerRequest.HttpServerRequest
+      const writes = request.method !== "GET" && request.method !== "HEAD"
+      if (writes && !accepts(bearerOf(request.headers))) return unauthorized
       const declared = Number(request.headers["content-length"] ?? 0)
       if (declared > maxBodyBytes) return tooLarge
-      if (request.method === "GET" || request.method === "HEAD") return yield* app
+      if (!writes) return yield* app
       if (!hasBody(request.headers)) return yield* HttpIncomingMessage.withMaxBodySize(app, limit)
       if (!isJson(request.headers["content-type"])) return unsupported
       // The text is cached by the request, so the platform's JSON decoding reads it from memory.

@@ -41,6 +41,27 @@ forEachDatabase((db) => layer(TestApp(db, { API_TOKEN: TOKEN }))(`API_TOKEN on $
       expect(checked).toBeGreaterThanOrEqual(17)
     }))
 
+  it.effect("a write without the token is a 401 whatever its body, checked before the body is read", () =>
+    Effect.gen(function* () {
+      const deep = "[".repeat(100) + "]".repeat(100)
+      const cases = [
+        { body: "name=x", contentType: "text/plain", withToken: 400 },
+        { body: deep, contentType: "application/json", withToken: 400 },
+        { body: "{", contentType: "application/json", withToken: 400 }
+      ]
+      for (const { body, contentType, withToken } of cases) {
+        const without = yield* sendRaw("POST", "/operators", body, contentType)
+        expect(without.status, body).toBe(401)
+        expect(without.body).toMatchObject({ _tag: "Unauthorized", message: expect.any(String) })
+        const right = yield* sendRaw("POST", "/operators", body, contentType, { authorization: `Bearer ${TOKEN}` })
+        expect(right.status, body).toBe(withToken)
+      }
+      const huge = JSON.stringify({ name: "x".repeat(2 * 1024 * 1024) })
+      expect((yield* sendRaw("POST", "/operators", huge)).status).toBe(401)
+      expect((yield* sendRaw("POST", "/operators", huge, "application/json", { authorization: `Bearer ${TOKEN}` })).status)
+        .toBe(413)
+    }))
+
   it.effect("Swagger UI and the OpenAPI document stay open", () =>
     Effect.gen(function* () {
       const docs = yield* sendRaw("GET", "/docs")
