@@ -1,10 +1,11 @@
 import { ParseResult, Schema } from "effect"
 import { fromString } from "./Ids.js"
 
-export const Limit = fromString(
-  Schema.Int.pipe(Schema.between(1, 500, { message: () => "limit must be an integer from 1 to 500" }))
-)
 export const DEFAULT_LIMIT = 50
+export const Limit = fromString(
+  Schema.Int.pipe(Schema.between(1, 500, { message: () => "limit must be an integer from 1 to 500" })),
+  { minimum: 1, maximum: 500, default: DEFAULT_LIMIT }
+)
 
 const PREFIX = "id:"
 
@@ -20,7 +21,8 @@ export const Cursor = Schema.transformOrFail(
     decode: (text, _, ast) => {
       const raw = Buffer.from(text, "base64url").toString("utf8")
       const id = raw.startsWith(PREFIX) ? Number(raw.slice(PREFIX.length)) : Number.NaN
-      return Number.isSafeInteger(id) && id >= 0
+      // Only the exact text this service writes: "id:" alone or "id:0x1" would read as numbers too.
+      return Number.isSafeInteger(id) && id >= 0 && raw === `${PREFIX}${id}`
         ? ParseResult.succeed(id)
         : ParseResult.fail(new ParseResult.Type(ast, text, "cursor is not one this service issued"))
     },

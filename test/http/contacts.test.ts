@@ -258,6 +258,10 @@ forEachDatabase((db) => layer(TestApp(db))(`contacts on ${db.name}`, (it) => {
         Buffer.from("id:-1").toString("base64url"),
         Buffer.from("id:1.5").toString("base64url"),
         Buffer.from("offset:10").toString("base64url"),
+        // Number() would read these as 0 and 1.
+        Buffer.from("id:").toString("base64url"),
+        Buffer.from("id:0x1").toString("base64url"),
+        Buffer.from("id: 1").toString("base64url"),
         "%%%"
       ]
       for (const cursor of forged) {

@@ -45,6 +45,12 @@ const badRequests = (ids: { operator: number; source: number; contact: number })
     ["a cursor this service did not issue", "GET", "/contacts?cursor=not-a-cursor", undefined],
     ["is_active filter not a boolean", "GET", "/contacts?is_active=maybe", undefined],
     ["an id in the path beyond the id range", "GET", "/contacts/99999999999", undefined],
+    // JavaScript's Number() reads all of these as the id; the API does not.
+    ...[`0x${ids.operator.toString(16)}`, `${ids.operator}e0`, `${ids.operator}.0`, `+${ids.operator}`,
+      `%20${ids.operator}`, `0${ids.operator}`].map((id): [string, Method, string, undefined] =>
+      [`an id in the path written as ${id}`, "GET", `/operators/${id}`, undefined]),
+    ["a hexadecimal id in a filter", "GET", `/contacts?source_id=0x${ids.source.toString(16)}`, undefined],
+    ["limit with a space", "GET", "/contacts?limit=%2010", undefined],
     ["a body that is not JSON", "POST", "/contacts", "{\"external_id\": "],
     ["a JSON array instead of an object", "POST", "/operators", "[]"],
     ["JSON null", "POST", "/sources", "null"],
