@@ -3,34 +3,58 @@ import { Schema } from "effect"
 /** Bodies reject unknown fields, so a typo such as `max_lod` is a 400, not a silent default. */
 export const strict = { parseOptions: { onExcessProperty: "error" } } as const
 
-/** PostgreSQL cannot store U+0000 in text; refusing it everywhere keeps both databases alike. */
-const withoutNul = (what: string) => <I, R>(self: Schema.Schema<string, I, R>) =>
-  self.pipe(Schema.filter((text) => !text.includes("\u0000"), { message: () => `${what} must not contain the NUL character` }))
-
-const trimmed = (max: number, what: string) =>
-  Schema.Trim.pipe(
-    Schema.minLength(1, { message: () => `${what} must not be empty` }),
-    Schema.maxLength(max, { message: () => `${what} must be at most ${max} characters` }),
-    withoutNul(what)
+/**
+ * Text both databases store as sent. PostgreSQL cannot store U+0000, and its driver
+ * turns a lone UTF-16 surrogate (JSON allows "\ud800") into U+FFFD, so two different
+ * external_ids would meet on one lead there and not on SQLite: both are refused.
+ */
+const storable = (what: string) => <I, R>(self: Schema.Schema<string, I, R>) =>
+  self.pipe(
+    Schema.filter((text) => !text.includes("\u0000"), { message: () => `${what} must not contain the NUL character` }),
+    Schema.filter((text) => !/\p{Surrogate}/u.test(text), {
+      message: () => `${what} must be well-formed Unicode (it contains a lone surrogate)`
+    })
   )
 
-export const Name = trimmed(200, "name").annotations({
-  description: "1–200 characters after trimming, unique (case-insensitive) within its kind"
-})
+/** Characters as a reader counts them: "😀" is one, though JavaScript's length says 2. */
+const characters = (text: string) => {
+  let count = 0
+  for (const _ of text) count++
+  return count
+}
 
-export const ExternalId = trimmed(255, "external_id").annotations({
-  description: "The customer's identity in the channel (email, phone, messenger id), 1–255 characters after trimming"
-})
+// Only a string longer than `max` UTF-16 units can have more than `max` characters,
+// so the count is taken only then.
+const atMost = (max: number, what: string) => <I, R>(self: Schema.Schema<string, I, R>) =>
+  self.pipe(
+    Schema.filter((text) => text.length <= max || characters(text) <= max, {
+      message: () => `${what} must be at most ${max} characters`,
+      jsonSchema: { maxLength: max }
+    })
+  )
 
-export const Message = Schema.String.pipe(
-  Schema.maxLength(10_000, { message: () => "message must be at most 10000 characters" }),
-  withoutNul("message")
+const trimmed = (max: number, what: string, description: string) =>
+  Schema.Trim.pipe(
+    Schema.minLength(1, { message: () => `${what} must not be empty` }),
+    atMost(max, what),
+    storable(what)
+  ).annotations({
+    description,
+    // The document describes what a client sends: any string that is 1–max characters once trimmed.
+    jsonSchema: { type: "string", minLength: 1, maxLength: max, description }
+  })
+
+export const Name = trimmed(200, "name", "1–200 characters after trimming, unique (case-insensitive) within its kind")
+
+export const ExternalId = trimmed(
+  255,
+  "external_id",
+  "The customer's identity in the channel (email, phone, messenger id), 1–255 characters after trimming"
 )
 
-export const Description = Schema.String.pipe(
-  Schema.maxLength(2_000, { message: () => "description must be at most 2000 characters" }),
-  withoutNul("description")
-)
+export const Message = Schema.String.pipe(atMost(10_000, "message"), storable("message"))
+
+export const Description = Schema.String.pipe(atMost(2_000, "description"), storable("description"))
 
 const boundedInt = (max: number, what: string) =>
   Schema.Int.pipe(

@@ -109,6 +109,25 @@ forEachDatabase((db) => layer(TestApp(db))(`system endpoints on ${db.name}`, (it
       expect(yield* client.health.check()).toEqual({ status: "ok" })
     }))
 
+  it.effect("GET /openapi.json states SPEC.md's limits, so generated clients and forms check them too", () =>
+    Effect.gen(function* () {
+      // Read as plain JSON: the document's shape is the platform's, these are the parts a client generator reads.
+      const document = (yield* sendRaw("GET", "/openapi.json")).body as {
+        components: { schemas: Record<string, { properties: Record<string, unknown> }> }
+        paths: Record<string, Record<string, { parameters?: Array<{ name: string; schema: unknown }> }>>
+      }
+      const property = (schema: string, name: string) => document.components.schemas[schema]?.properties[name]
+      const parameter = (path: string, name: string) =>
+        document.paths[path]?.get?.parameters?.find((p) => p.name === name)?.schema
+      expect(property("CreateOperator", "name")).toMatchObject({ type: "string", minLength: 1, maxLength: 200 })
+      expect(property("CreateSource", "name")).toMatchObject({ type: "string", minLength: 1, maxLength: 200 })
+      expect(property("RegisterContact", "external_id")).toMatchObject({ type: "string", minLength: 1, maxLength: 255 })
+      expect(property("RegisterContact", "message")).toMatchObject({ anyOf: [{ type: "string", maxLength: 10_000 }, { type: "null" }] })
+      expect(parameter("/contacts", "limit")).toEqual({ type: "integer", minimum: 1, maximum: 500, default: 50 })
+      expect(parameter("/leads", "external_id")).toMatchObject({ type: "string", maxLength: 255 })
+      expect(parameter("/operators/{id}", "id")).toEqual({ type: "integer", minimum: 1, maximum: 2_147_483_647 })
+    }))
+
   it.effect("GET /openapi.json documents exactly SPEC.md's operations, each with its success status", () =>
     Effect.gen(function* () {
       const response = yield* sendRaw("GET", "/openapi.json")

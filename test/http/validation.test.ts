@@ -35,6 +35,10 @@ const badRequests = (ids: { operator: number; source: number; contact: number })
     ["operator_id 0", "POST", `/sources/${ids.source}/operators`, weights([{ operator_id: 0, weight: 1 }])],
     ["external_id empty after trimming", "POST", "/contacts", contact({ external_id: "   " })],
     ["external_id of 256 characters", "POST", "/contacts", contact({ external_id: "e".repeat(256) })],
+    ["external_id with a lone surrogate", "POST", "/contacts", contact({ external_id: "lead\ud800" })],
+    ["operator name of 201 characters outside the BMP", "POST", "/operators", JSON.stringify({ name: "😀".repeat(201) })],
+    ["operator name with a lone surrogate", "POST", "/operators", JSON.stringify({ name: "x\udfff" })],
+    ["message with a lone surrogate", "POST", "/contacts", contact({ message: "hi \ud83d" })],
     ["message of 10,001 characters", "POST", "/contacts", contact({ message: "m".repeat(10_001) })],
     ["source_id as a string", "POST", "/contacts", contact({ source_id: String(ids.source) })],
     ["source_id beyond the id range", "POST", "/contacts", contact({ source_id: 2 ** 31 })],
@@ -88,5 +92,24 @@ forEachDatabase((db) => layer(TestApp(db))(`bad input on ${db.name}`, (it) => {
       expect(weights.map((w) => [w.operator_id, w.weight])).toEqual([[operator.id, 5]])
       expect(yield* client.contacts.get({ path: { id: contact.id } })).toMatchObject({ is_active: true })
       expect(seen.length).toBeGreaterThan(30)
+    }))
+
+  it.effect("lengths count characters, not UTF-16 units: 200 emoji are a valid name and stored as sent", () =>
+    Effect.gen(function* () {
+      const client = yield* Client
+      const prefix = unique("op")
+      const name = prefix + "😀".repeat(200 - prefix.length)
+      expect([...name]).toHaveLength(200)
+      const created = yield* client.operators.create({ payload: { name } })
+      expect((yield* client.operators.get({ path: { id: created.id } })).name).toBe(name)
+      const external_id = unique("id") + "💬".repeat(240)
+      const source = yield* client.sources.create({ payload: { name: unique("Chat"), description: "📞".repeat(2_000) } })
+      const registered = yield* client.contacts.register({
+        headers: {},
+        payload: { external_id, source_id: source.id, message: "😀".repeat(10_000) }
+      })
+      expect(registered.message).toBe("😀".repeat(10_000))
+      const leads = yield* client.leads.list({ urlParams: { external_id } })
+      expect(leads.items.map((lead) => lead.external_id)).toEqual([external_id])
     }))
 }))
