@@ -5,7 +5,7 @@ import type { LeadId } from "../domain/Ids.js"
 import { Lead, LeadDetail, type LeadFilter } from "../domain/Lead.js"
 import { DEFAULT_LIMIT, toPage } from "../domain/Paging.js"
 import { ContactRow, contactColumns } from "./Contacts.js"
-import { decodeFirst, decodeRows } from "./Sql.js"
+import { decodeFirst, decodeRows, readTogether } from "./Sql.js"
 
 export class Leads extends Effect.Service<Leads>()("Leads", {
   effect: Effect.gen(function* () {
@@ -32,7 +32,7 @@ export class Leads extends Effect.Service<Leads>()("Leads", {
           sql`SELECT ${sql.literal(contactColumns)} FROM contacts WHERE lead_id = ${id} ORDER BY id`
         )
         return new LeadDetail({ ...lead.value, contacts }, { disableValidation: true })
-      })
+      }).pipe(readTogether(sql), Effect.catchTag("SqlError", Effect.die))
 
     return { list, get } as const
   })

@@ -1,4 +1,4 @@
-import { SqlError } from "@effect/sql"
+import { type SqlClient, SqlError } from "@effect/sql"
 import { Array as Arr, Clock, Effect, Option, Schema } from "effect"
 
 export const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms).toISOString())
@@ -42,3 +42,17 @@ export const decodeFirst = <A, I>(schema: Schema.Schema<A, I>) => {
   ): Effect.Effect<Option.Option<A>, Exclude<E, Extract<E, SqlError.SqlError>>, R> =>
     Effect.map(rows(effect), Arr.head)
 }
+
+/**
+ * Runs several reads as one moment of the database, so counters read by one
+ * statement agree with the rows read by the next. A SQLite transaction reads from one
+ * snapshot already; PostgreSQL's default isolation takes a new snapshot per statement.
+ */
+export const readTogether = (sql: SqlClient.SqlClient) => <A, E, R>(reads: Effect.Effect<A, E, R>) =>
+  Effect.zipRight(
+    sql.onDialectOrElse({
+      pg: () => Effect.asVoid(sql`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY`),
+      orElse: () => Effect.void
+    }),
+    reads
+  ).pipe(sql.withTransaction)

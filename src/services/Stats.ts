@@ -3,7 +3,7 @@ import { Effect, Schema } from "effect"
 import { IntBool } from "../domain/Fields.js"
 import { OperatorId, SourceId } from "../domain/Ids.js"
 import { OperatorSourceStats, OperatorStats, SourceCount, Stats } from "../domain/Stats.js"
-import { decodeRows } from "./Sql.js"
+import { decodeRows, readTogether } from "./Sql.js"
 
 const OperatorRow = Schema.Struct({
   operator_id: OperatorId,
@@ -57,7 +57,7 @@ export class StatsService extends Effect.Service<StatsService>()("StatsService",
         }),
         unassigned: idle.map((row) => new SourceCount(row, { disableValidation: true }))
       }, { disableValidation: true })
-    }).pipe(sql.withTransaction, Effect.catchTag("SqlError", Effect.die))
+    }).pipe(readTogether(sql), Effect.catchTag("SqlError", Effect.die))
 
     const ping = sql`SELECT 1`
 

@@ -1,6 +1,7 @@
 import { expect, layer } from "@effect/vitest"
 import { Effect } from "effect"
 import { forEachDatabase } from "../support/Databases.js"
+import { staffedSource } from "../support/Fixtures.js"
 import { Client, TestApp, unique } from "../support/TestApp.js"
 
 forEachDatabase((db) => layer(TestApp(db))(`concurrent registrations on ${db.name}`, (it) => {
@@ -33,6 +34,36 @@ forEachDatabase((db) => layer(TestApp(db))(`concurrent registrations on ${db.nam
       }
       const page = yield* client.contacts.list({ urlParams: { source_id: source.id, assigned: false, limit: 500 } })
       expect(page.items).toHaveLength(90)
+    }))
+
+  it.effect("statistics and a lead read during registrations are each one consistent moment", () =>
+    Effect.gen(function* () {
+      const client = yield* Client
+      const { source, operators } = yield* staffedSource([1, 1, 1])
+      const external_id = unique("returning@example.com")
+      const registrations = Effect.all(
+        Array.from({ length: 150 }, (_, i) =>
+          client.contacts.register({ headers: {}, payload: { external_id: i % 3 === 0 ? external_id : unique("new"), source_id: source } })),
+        { concurrency: 8 }
+      )
+      const first = yield* client.contacts.register({ headers: {}, payload: { external_id, source_id: source } })
+      const reads = Effect.all(
+        Array.from({ length: 60 }, () =>
+          Effect.all([client.stats.operators(), client.leads.get({ path: { id: first.lead_id } })])),
+        { concurrency: 4 }
+      )
+      const [, snapshots] = yield* Effect.all([registrations, reads], { concurrency: 2 })
+      let moving = 0
+      for (const [stats, lead] of snapshots) {
+        for (const operator of stats.operators.filter((o) => operators.includes(o.operator_id))) {
+          // The load counter and the per-source counters move in one transaction.
+          expect(operator.load).toBe(operator.sources.reduce((sum, s) => sum + s.active, 0))
+        }
+        expect(lead.contacts).toHaveLength(lead.contacts_count)
+        if (lead.contacts_count > 1 && lead.contacts_count < 51) moving++
+      }
+      // Some reads happened while the registrations were under way, or the test shows nothing.
+      expect(moving).toBeGreaterThan(0)
     }))
 
   it.effect("30 simultaneous first contacts with one new external_id create one lead", () =>
