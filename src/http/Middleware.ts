@@ -1,4 +1,11 @@
-import { HttpApp, HttpIncomingMessage, HttpServerError, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import {
+  HttpApiError,
+  HttpApp,
+  HttpIncomingMessage,
+  HttpServerError,
+  HttpServerRequest,
+  HttpServerResponse
+} from "@effect/platform"
 import { SqlError } from "@effect/sql"
 import { Cause, Effect, Option } from "effect"
 import { AppConfig } from "../services/AppConfig.js"
@@ -44,6 +51,33 @@ const nestingDepth = (text: string) => {
   }
   return deepest
 }
+
+/** Long enough for any message of our own schemas and a good look at the offending value. */
+const MAX_MESSAGE = 1_000
+
+const shorten = (text: string) =>
+  text.length <= MAX_MESSAGE ? text : `${text.slice(0, MAX_MESSAGE)}… (${text.length - MAX_MESSAGE} more characters)`
+
+const isLong = (error: HttpApiError.HttpApiDecodeError) =>
+  error.message.length > MAX_MESSAGE || error.issues.some((issue) => issue.message.length > MAX_MESSAGE)
+
+/**
+ * The platform's decode errors quote the value they refused, whole: a 1 MB body of
+ * the wrong shape would come back as a 3 MB answer. Such an answer is sent with its
+ * quotes cut short, in the platform's own shape.
+ */
+const longDecodeError = (cause: Cause.Cause<unknown>) =>
+  Option.filter(
+    Cause.failureOption(cause),
+    (error): error is HttpApiError.HttpApiDecodeError => error instanceof HttpApiError.HttpApiDecodeError && isLong(error)
+  )
+
+const bounded = (error: HttpApiError.HttpApiDecodeError) =>
+  HttpServerResponse.unsafeJson({
+    _tag: error._tag,
+    issues: error.issues.map((issue) => ({ ...issue, message: shorten(issue.message) })),
+    message: shorten(error.message)
+  }, { status: 400 })
 
 /**
  * A statement the database refused as wrong (PostgreSQL classes 22, 23 and 42, SQLite's
@@ -92,6 +126,8 @@ export const guards = Effect.gen(function* () {
     }).pipe(
       Effect.catchAllCause((cause) =>
         Effect.gen(function* () {
+          const decodeError = longDecodeError(cause)
+          if (Option.isSome(decodeError)) return bounded(decodeError.value)
           const defect = Cause.dieOption(cause)
           if (Option.isNone(defect) || Cause.isInterruptedOnly(cause)) return yield* Effect.failCause(cause)
           const error = defect.value

@@ -94,6 +94,19 @@ forEachDatabase((db) => layer(TestApp(db))(`bad input on ${db.name}`, (it) => {
       expect(seen.length).toBeGreaterThan(30)
     }))
 
+  it.effect("an error quotes a refused value only in part: a large wrong body gets a short answer", () =>
+    Effect.gen(function* () {
+      for (const body of [
+        { name: Array.from({ length: 100_000 }, (_, i) => i) },
+        { name: "fine", max_load: "9".repeat(500_000) }
+      ]) {
+        const response = yield* sendRaw("POST", "/operators", JSON.stringify(body))
+        expect(response.status).toBe(400)
+        expect(response.body).toMatchObject({ _tag: "HttpApiDecodeError", message: expect.stringContaining("more characters") })
+        expect(response.text.length).toBeLessThan(5_000)
+      }
+    }))
+
   it.effect("lengths count characters, not UTF-16 units: 200 emoji are a valid name and stored as sent", () =>
     Effect.gen(function* () {
       const client = yield* Client
