@@ -8,6 +8,7 @@ export const Limit = fromString(
 )
 
 const PREFIX = "id:"
+const encode = (id: number) => Buffer.from(`${PREFIX}${id}`, "utf8").toString("base64url")
 
 /**
  * The cursor is opaque to clients (base64url of the last id seen) so the keyset
@@ -21,12 +22,13 @@ export const Cursor = Schema.transformOrFail(
     decode: (text, _, ast) => {
       const raw = Buffer.from(text, "base64url").toString("utf8")
       const id = raw.startsWith(PREFIX) ? Number(raw.slice(PREFIX.length)) : Number.NaN
-      // Only the exact text this service writes: "id:" alone or "id:0x1" would read as numbers too.
-      return Number.isSafeInteger(id) && id >= 0 && raw === `${PREFIX}${id}`
+      // Only the exact text this service writes: "id:" alone or "id:0x1" would read as
+      // numbers too, and Node's base64url decoder also takes padding and stray bits.
+      return Number.isSafeInteger(id) && id >= 0 && raw === `${PREFIX}${id}` && encode(id) === text
         ? ParseResult.succeed(id)
         : ParseResult.fail(new ParseResult.Type(ast, text, "cursor is not one this service issued"))
     },
-    encode: (id) => ParseResult.succeed(Buffer.from(`${PREFIX}${id}`, "utf8").toString("base64url"))
+    encode: (id) => ParseResult.succeed(encode(id))
   }
 ).annotations({ description: "Opaque cursor from a previous page's next_cursor" })
 
