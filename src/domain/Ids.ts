@@ -25,7 +25,7 @@ export type ContactId = typeof ContactId.Type
 const Decimal = Schema.String.pipe(
   Schema.pattern(/^(0|[1-9][0-9]*)$/, { message: (issue) => `${JSON.stringify(issue.actual)} is not a whole number in decimal digits` }),
   Schema.compose(Schema.NumberFromString)
-)
+).annotations({ identifier: "DecimalDigits" })
 
 /** In the OpenAPI document such a parameter is the integer it stands for. */
 export const fromString = <A, I extends number>(

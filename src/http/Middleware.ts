@@ -33,6 +33,14 @@ const hasBody = (headers: Readonly<Record<string, string | undefined>>) =>
   Number(headers["content-length"] ?? 0) > 0 || headers["transfer-encoding"] !== undefined ||
   headers["content-type"] !== undefined
 
+/** The methods of our writes; any other method on any path is left to the router (a 404). */
+const BODY_METHODS = new Set(["POST", "PUT", "PATCH"])
+
+/** The paths SPEC.md leaves open whatever API_TOKEN says; any method on them is left to the router. */
+const OPEN_PATHS = new Set(["/health", "/docs", "/openapi.json"])
+
+const pathOf = (url: string) => url.split("?", 1)[0]!
+
 /** Our schemas nest three levels deep; a body nested deeper than this is refused before anything walks it. */
 const MAX_DEPTH = 64
 
@@ -52,14 +60,25 @@ const nestingDepth = (text: string) => {
   return deepest
 }
 
-/** Long enough for any message of our own schemas and a good look at the offending value. */
-const MAX_MESSAGE = 1_000
+/**
+ * Longer than any line our schemas write (the longest, describing a query's whole
+ * schema, is under 500 characters), so only a line quoting a refused value is cut.
+ */
+const MAX_LINE = 1_000
 
-const shorten = (text: string) =>
-  text.length <= MAX_MESSAGE ? text : `${text.slice(0, MAX_MESSAGE)}… (${text.length - MAX_MESSAGE} more characters)`
+const cut = (line: string) => {
+  if (line.length <= MAX_LINE) return line
+  // Never half a surrogate pair: the answer stays well-formed text.
+  const end = /[\uD800-\uDBFF]/.test(line[MAX_LINE - 1]!) ? MAX_LINE - 1 : MAX_LINE
+  return `${line.slice(0, end)}… (cut short)`
+}
+
+/** Line by line, so the tree of a message keeps every branch and its reason at the end. */
+const shorten = (text: string) => text.split("\n").map(cut).join("\n")
 
 const isLong = (error: HttpApiError.HttpApiDecodeError) =>
-  error.message.length > MAX_MESSAGE || error.issues.some((issue) => issue.message.length > MAX_MESSAGE)
+  [error.message, ...error.issues.map((issue) => issue.message)].some((text) =>
+    text.split("\n").some((line) => line.length > MAX_LINE))
 
 /**
  * The platform's decode errors quote the value they refused, whole: a 1 MB body of
@@ -113,7 +132,9 @@ export const guards = Effect.gen(function* () {
     Effect.gen(function* () {
       const request = yield* HttpServerRequest.HttpServerRequest
       const writes = request.method !== "GET" && request.method !== "HEAD"
-      if (writes && !accepts(bearerOf(request.headers))) return unauthorized
+      if (BODY_METHODS.has(request.method) && !OPEN_PATHS.has(pathOf(request.url)) && !accepts(bearerOf(request.headers))) {
+        return unauthorized
+      }
       const declared = Number(request.headers["content-length"] ?? 0)
       if (declared > maxBodyBytes) return tooLarge
       if (!writes) return yield* app

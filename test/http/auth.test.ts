@@ -62,6 +62,15 @@ forEachDatabase((db) => layer(TestApp(db, { API_TOKEN: TOKEN }))(`API_TOKEN on $
         .toBe(413)
     }))
 
+  it.effect("only writes to the protected paths are refused early: other methods and the open paths reach the router", () =>
+    Effect.gen(function* () {
+      for (const path of ["/health", "/openapi.json", "/docs"]) {
+        expect((yield* sendRaw("POST", path, "{}")).status, `POST ${path}`).toBe(404)
+      }
+      expect((yield* sendRaw("DELETE", "/operators/1")).status).toBe(404)
+      expect((yield* sendRaw("GET", "/no/such/route")).status).toBe(404)
+    }))
+
   it.effect("Swagger UI and the OpenAPI document stay open", () =>
     Effect.gen(function* () {
       const docs = yield* sendRaw("GET", "/docs")

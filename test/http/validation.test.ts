@@ -102,8 +102,34 @@ forEachDatabase((db) => layer(TestApp(db))(`bad input on ${db.name}`, (it) => {
       ]) {
         const response = yield* sendRaw("POST", "/operators", JSON.stringify(body))
         expect(response.status).toBe(400)
-        expect(response.body).toMatchObject({ _tag: "HttpApiDecodeError", message: expect.stringContaining("more characters") })
+        expect(response.body).toMatchObject({ _tag: "HttpApiDecodeError", message: expect.stringContaining("(cut short)") })
         expect(response.text.length).toBeLessThan(5_000)
+        // Cut lines keep their start, where the reason is: "Expected string, actual …".
+        expect(response.text).toContain("Expected")
+        expect(response.text).not.toMatch(/\\ud83d|\\ud800/i)
+      }
+      // An emoji cut in half would be a lone surrogate: the cut steps back instead.
+      // With and without one character before them, one of the two texts is cut mid-pair.
+      for (const name of ["😀".repeat(2_000), `x${"😀".repeat(2_000)}`]) {
+        const emoji = yield* sendRaw("POST", "/operators", JSON.stringify({ name: [name] }))
+        expect(emoji.status).toBe(400)
+        expect(emoji.text).not.toMatch(/\\ud83d/i)
+        const { issues, message } = emoji.body as { message: string; issues: ReadonlyArray<{ message: string }> }
+        for (const text of [message, ...issues.map((issue) => issue.message)]) expect(text).not.toMatch(/\p{Surrogate}/u)
+      }
+    }))
+
+  it.effect("a refused query parameter's answer ends with the reason, uncut", () =>
+    Effect.gen(function* () {
+      for (const [query, reason] of [
+        ["limit=0", "limit must be an integer from 1 to 500"],
+        ["source_id=abc", "\"abc\" is not a whole number in decimal digits"],
+        ["operator_id=0", "between"]
+      ] as const) {
+        const response = yield* sendRaw("GET", `/contacts?${query}`)
+        expect(response.status, query).toBe(400)
+        expect(response.text, query).not.toContain("cut short")
+        expect((response.body as { message: string }).message, query).toContain(reason)
       }
     }))
 
