@@ -1,4 +1,4 @@
-import { type SqlClient, SqlError } from "@effect/sql"
+import { SqlClient, SqlError } from "@effect/sql"
 import { Array as Arr, Clock, Effect, Option, Schema } from "effect"
 
 export const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms).toISOString())
@@ -49,10 +49,13 @@ export const decodeFirst = <A, I>(schema: Schema.Schema<A, I>) => {
  * snapshot already; PostgreSQL's default isolation takes a new snapshot per statement.
  */
 export const readTogether = (sql: SqlClient.SqlClient) => <A, E, R>(reads: Effect.Effect<A, E, R>) =>
-  Effect.zipRight(
-    sql.onDialectOrElse({
-      pg: () => Effect.asVoid(sql`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY`),
-      orElse: () => Effect.void
-    }),
-    reads
-  ).pipe(sql.withTransaction)
+  Effect.flatMap(Effect.serviceOption(SqlClient.TransactionConnection), (outer) =>
+    // Inside a transaction already, the reads keep that transaction's isolation:
+    // PostgreSQL refuses to change it in a savepoint.
+    Option.isSome(outer) ? reads : Effect.zipRight(
+      sql.onDialectOrElse({
+        pg: () => Effect.asVoid(sql`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY`),
+        orElse: () => Effect.void
+      }),
+      reads
+    ).pipe(sql.withTransaction))
