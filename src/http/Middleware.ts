@@ -11,6 +11,7 @@ import { Cause, Effect, Option } from "effect"
 import { AppConfig } from "../services/AppConfig.js"
 import { causeCode } from "../services/Sql.js"
 import { bearerOf, denied, TokenCheck } from "./AuthorizationHttp.js"
+import { pathOf } from "./RequestLog.js"
 
 const reply = (status: number, _tag: string, message: string) =>
   HttpServerResponse.unsafeJson({ _tag, message }, { status })
@@ -38,8 +39,6 @@ const BODY_METHODS = new Set(["POST", "PUT", "PATCH"])
 
 /** The paths SPEC.md leaves open whatever API_TOKEN says; any method on them is left to the router. */
 const OPEN_PATHS = new Set(["/health", "/docs", "/openapi.json"])
-
-const pathOf = (url: string) => url.split("?", 1)[0]!
 
 /** Our schemas nest three levels deep; a body nested deeper than this is refused before anything walks it. */
 const MAX_DEPTH = 64

@@ -2,6 +2,9 @@ import { HttpApp, HttpMiddleware, HttpServerRequest, HttpServerResponse } from "
 import { Cause, Clock, Effect, Exit } from "effect"
 import { randomUUID } from "node:crypto"
 
+/** The path of a request's URL, without the query string. */
+export const pathOf = (url: string) => url.split("?", 1)[0]!
+
 /** A caller's own request id is kept when it is short and plain, so logs can be joined across services. */
 const plainId = /^[\w.:-]{1,64}$/
 
@@ -19,7 +22,7 @@ export const requestLog = HttpMiddleware.make((app) =>
     const given = request.headers["x-request-id"]
     const request_id = given !== undefined && plainId.test(given) ? given : randomUUID()
     const started = yield* Clock.currentTimeNanos
-    const path = request.url.split("?", 1)[0]
+    const path = pathOf(request.url)
     // The wrapped app writes its response itself; a pre-response handler is the
     // hook that still reaches every response, errors included.
     yield* HttpApp.appendPreResponseHandler((_, response) =>
