@@ -10,7 +10,10 @@ export const strict = { parseOptions: { onExcessProperty: "error" } } as const
  */
 const storable = (what: string) => <I, R>(self: Schema.Schema<string, I, R>) =>
   self.pipe(
-    Schema.filter((text) => !text.includes("\u0000"), { title: "no NUL character", message: () => `${what} must not contain the NUL character` }),
+    Schema.filter((text) => !text.includes("\u0000"), {
+      title: "no NUL character",
+      message: () => `${what} must not contain the NUL character`
+    }),
     Schema.filter((text) => !/\p{Surrogate}/u.test(text), {
       title: "well-formed Unicode",
       message: () => `${what} must be well-formed Unicode (it contains a lone surrogate)`

@@ -107,8 +107,8 @@ const isStatementError = (code: string) =>
   /^(22|23|42)[0-9A-Z]{3}$/.test(code) || /^SQLITE_(CONSTRAINT|MISMATCH|RANGE|ERROR|TOOBIG)/.test(code)
 
 /**
- * Wraps every route. Every write route needs the bearer token (when one is
- * configured), and it is checked before anything about the body: an anonymous
+ * Wraps every route. A POST, PUT or PATCH to a protected path is checked for the
+ * bearer token (when one is configured) before anything about its body: an anonymous
  * caller gets a 401 whatever it sent, and the server reads none of it. Bodies over
  * MAX_BODY_SIZE get a 413: at once when the declared
  * Content-Length is too big (nothing is read), otherwise as soon as the stream passes
