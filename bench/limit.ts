@@ -1,6 +1,4 @@
-import { execFileSync } from "node:child_process"
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
-import ts from "typescript"
+import { bundleHttpFloor, emitPlainServer } from "./builds.js"
 import { makeBackend, type Store } from "./database.js"
 import { registrationPhase } from "./load.js"
 import { printLimit, type Round, type ServerRun } from "./print-limit.js"
@@ -19,23 +17,6 @@ const options = limitOptions()
 const backend = makeBackend("sqlite")
 cleanupOnSignal(backend)
 const machineInfo = machine()
-
-/**
- * The plain server runs as plain JavaScript, like the built service: under the
- * tsx loader it would carry ~50 MiB of loader in its RSS. It goes to dist/bench,
- * next to dist/src, where `better-sqlite3` resolves from node_modules.
- */
-const emitPlainServer = (): string => {
-  mkdirSync("dist/bench", { recursive: true })
-  for (const name of ["plain-server", "registration"]) {
-    const source = readFileSync(`bench/${name}.ts`, "utf8")
-    const { outputText } = ts.transpileModule(source, {
-      compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022, esModuleInterop: true }
-    })
-    writeFileSync(`dist/bench/${name}.js`, outputText)
-  }
-  return "dist/bench/plain-server.js"
-}
 
 const mixFor = (sourceIds: ReadonlyArray<number>, round: number): (() => Registration) =>
   makeMix({ sourceIds, repeatShare: options.repeatShare, seed: options.seed + round, prefix: `limit-r${round}` })
@@ -62,13 +43,6 @@ const direct = async (template: Store, sourceIds: ReadonlyArray<number>, round: 
     db.close()
     await backend.drop(store)
   }
-}
-
-/** (c) is bundled like the service, so the two differ only in the registration. */
-const bundleHttpFloor = (): string => {
-  const outfile = "dist/bench/http-floor.js"
-  execFileSync("npm", ["run", "--silent", "bundle-file", "--", "bench/http-floor.ts", `--outfile=${outfile}`], { stdio: "inherit" })
-  return outfile
 }
 
 type Server = "service" | "plain" | "floor"

@@ -127,3 +127,56 @@ export const limitOptions = (): LimitOptions => {
     direct: number("direct", values.direct, 0)
   }
 }
+
+export interface InstructionOptions {
+  readonly requests: number
+  readonly warmup: number
+  readonly rounds: number
+  readonly inFlight: number
+  readonly logLevel: string
+  readonly seed: number
+  readonly repeatShare: number
+  /** Built servers to count, by path; empty for the service, the plain server and the HTTP stack alone. */
+  readonly builds: ReadonlyArray<string>
+}
+
+const INSTRUCTIONS_USAGE = `npm run bench:instructions -- [options] [built server.js ...]
+  --requests N             registrations counted per server and round (1000)
+  --warmup N               registrations before counting starts, so the code is compiled (2000)
+  --rounds R               rounds, the servers' order rotating (2)
+  --in-flight K            registrations in flight at once (8)
+  --log-level L, --repeats F, --seed N  as for npm run bench
+Without a server given, counts the service (dist/mini-crm.js), the plain server and the
+service's HTTP stack alone; given bundles (npm run bundle-file -- src/main.ts
+--outfile=dist/other.js), counts those, for comparing two builds of the service.
+`
+
+export const instructionOptions = (): InstructionOptions => {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      requests: { type: "string", default: "1000" },
+      warmup: { type: "string", default: "2000" },
+      rounds: { type: "string", default: "2" },
+      "in-flight": { type: "string", default: "8" },
+      "log-level": common["log-level"],
+      seed: common.seed,
+      repeats: common.repeats,
+      help: common.help
+    }
+  })
+  if (values.help) {
+    process.stdout.write(INSTRUCTIONS_USAGE)
+    process.exit(0)
+  }
+  return {
+    requests: number("requests", values.requests, 1),
+    warmup: number("warmup", values.warmup, 0),
+    rounds: number("rounds", values.rounds, 1, 100),
+    inFlight: number("in-flight", values["in-flight"], 1, 1_000),
+    logLevel: values["log-level"],
+    seed: number("seed", values.seed, 0, 2 ** 32 - 1),
+    repeatShare: number("repeats", values.repeats, 0, 1),
+    builds: positionals
+  }
+}

@@ -38,7 +38,7 @@ const tail = (file: string, lines = 20): string => {
 }
 
 /** A port that was free a moment ago, for a server that does not report the one it bound. */
-const freePort = (): Promise<number> =>
+export const freePort = (): Promise<number> =>
   new Promise((resolve, reject) => {
     const probe = createNetServer()
     probe.once("error", reject)
