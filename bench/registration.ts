@@ -58,10 +58,10 @@ export const makeRegister = (db: Database.Database, random: () => number = Math.
     UPDATE operators SET load = load + 1
     WHERE id = ? AND is_active = 1 AND load < max_load
     RETURNING id`)
-  const insertContact = db.prepare<[number, number, number | null, string | null, string], ContactRow>(`
+  const insertContact = db.prepare<[number, number, number | null, string | null, string], { id: number }>(`
     INSERT INTO contacts (lead_id, source_id, operator_id, is_active, message, created_at)
     VALUES (?, ?, ?, 1, ?, ?)
-    RETURNING id, lead_id, source_id, operator_id, is_active, message, created_at, closed_at`)
+    RETURNING id`)
   const count = db.prepare<[number, number]>(`
     INSERT INTO contact_counts (source_id, operator_id, active, total)
     VALUES (?, ?, 1, 1)
@@ -94,10 +94,21 @@ export const makeRegister = (db: Database.Database, random: () => number = Math.
         return undefined
       }
       const operator = assign(rows)
-      const contact = insertContact.get(lead.id, input.source_id, operator, input.message ?? null, createdAt)
+      const message = input.message ?? null
+      const inserted = insertContact.get(lead.id, input.source_id, operator, message, createdAt)
+      if (inserted === undefined) throw new Error("the contact insert returned no row")
       count.run(input.source_id, operator ?? 0)
       commit.run()
-      return contact
+      return {
+        id: inserted.id,
+        lead_id: lead.id,
+        source_id: input.source_id,
+        operator_id: operator,
+        is_active: 1,
+        message,
+        created_at: createdAt,
+        closed_at: null
+      }
     } catch (error) {
       if (db.inTransaction) rollback.run()
       throw error

@@ -4,7 +4,7 @@ import { createHash } from "node:crypto"
 import { Contact, type ContactFilter, type RegisterContact } from "../domain/Contact.js"
 import { ContactClosed, ContactNotFound, IdempotencyKeyReused, SourceNotFound } from "../domain/Errors.js"
 import { IntBool } from "../domain/Fields.js"
-import { ContactId, type OperatorId, type SourceId } from "../domain/Ids.js"
+import { ContactId, LeadId, type OperatorId, type SourceId } from "../domain/Ids.js"
 import { DEFAULT_LIMIT, toPage } from "../domain/Paging.js"
 import { AppConfig } from "./AppConfig.js"
 import { Distribution } from "./Distribution.js"
@@ -29,7 +29,8 @@ export class Contacts extends Effect.Service<Contacts>()("Contacts", {
     const one = decodeFirst(ContactRow)
     const all = decodeRows(ContactRow)
     const columns = sql.literal(contactColumns)
-    const leadId = decodeFirst(Schema.Struct({ id: Schema.Number }))
+    const leadId = decodeFirst(Schema.Struct({ id: LeadId }))
+    const contactId = decodeFirst(Schema.Struct({ id: ContactId }))
 
     const find = (id: ContactId) => one(sql`SELECT ${columns} FROM contacts WHERE id = ${id}`)
 
@@ -49,10 +50,21 @@ export class Contacts extends Effect.Service<Contacts>()("Contacts", {
         const assigned = yield* distribution.assign(input.source_id)
         if (Option.isNone(assigned)) return yield* SourceNotFound.of(input.source_id)
         const operator = Option.getOrNull(assigned.value)
-        const contact = yield* one(sql`
+        const inserted = yield* contactId(sql`
           INSERT INTO contacts (lead_id, source_id, operator_id, is_active, message, created_at)
           VALUES (${lead.id}, ${input.source_id}, ${operator}, 1, ${input.message ?? null}, ${created_at})
-          RETURNING ${columns}`).pipe(Effect.map(Option.getOrThrow))
+          RETURNING id`).pipe(Effect.map(Option.getOrThrow))
+        // The new contact is the row just written: only its id is read back and decoded.
+        const contact = new Contact({
+          id: inserted.id,
+          lead_id: lead.id,
+          source_id: input.source_id,
+          operator_id: operator,
+          is_active: true,
+          message: input.message ?? null,
+          created_at,
+          closed_at: null
+        }, { disableValidation: true })
         yield* sql`
           INSERT INTO contact_counts (source_id, operator_id, active, total)
           VALUES (${input.source_id}, ${operator ?? UNASSIGNED}, 1, 1)
