@@ -24,7 +24,7 @@ export const Cursor = Schema.transformOrFail(
       const id = raw.startsWith(PREFIX) ? Number(raw.slice(PREFIX.length)) : Number.NaN
       // Only the exact text this service writes: "id:" alone or "id:0x1" would read as
       // numbers too, and Node's base64url decoder also takes padding and stray bits.
-      return Number.isSafeInteger(id) && id >= 0 && raw === `${PREFIX}${id}` && encode(id) === text
+      return Number.isSafeInteger(id) && id >= 0 && encode(id) === text
         ? ParseResult.succeed(id)
         : ParseResult.fail(new ParseResult.Type(ast, text, "cursor is not one this service issued"))
     },

@@ -130,13 +130,12 @@ export const guards = Effect.gen(function* () {
   return (app: HttpApp.Default): HttpApp.Default =>
     Effect.gen(function* () {
       const request = yield* HttpServerRequest.HttpServerRequest
-      const writes = request.method !== "GET" && request.method !== "HEAD"
       if (BODY_METHODS.has(request.method) && !OPEN_PATHS.has(pathOf(request.url)) && !accepts(bearerOf(request.headers))) {
         return unauthorized
       }
       const declared = Number(request.headers["content-length"] ?? 0)
       if (declared > maxBodyBytes) return tooLarge
-      if (!writes) return yield* app
+      if (request.method === "GET" || request.method === "HEAD") return yield* app
       if (!hasBody(request.headers)) return yield* HttpIncomingMessage.withMaxBodySize(app, limit)
       if (!isJson(request.headers["content-type"])) return unsupported
       // The text is cached by the request, so the platform's JSON decoding reads it from memory.
