@@ -2,7 +2,7 @@ import { HttpServer } from "@effect/platform"
 import { NodeHttpServer, NodeRuntime } from "@effect/platform-node"
 import { Effect, Layer } from "effect"
 import { createServer } from "node:http"
-import { withServer } from "./http/Server.js"
+import { servicesLive, withServer } from "./http/Server.js"
 import { AppConfig } from "./services/AppConfig.js"
 
 /**
@@ -27,5 +27,8 @@ const ServerLive = Layer.unwrapEffect(
   })
 ).pipe(Layer.provide(AppConfig.Default))
 
-withServer(ServerLive).pipe(HttpServer.withLogAddress, Layer.launch, (main) =>
+/** Beside this file: registrar.js when built, registrar.ts when run through tsx. */
+const registrar = new URL(import.meta.url.endsWith(".ts") ? "./registrar.ts" : "./registrar.js", import.meta.url)
+
+withServer(ServerLive, servicesLive(registrar)).pipe(HttpServer.withLogAddress, Layer.launch, (main) =>
   NodeRuntime.runMain(main, { disablePrettyLogger: true }))

@@ -1,10 +1,12 @@
 import { HttpApiBuilder, HttpApiSwagger, HttpMiddleware } from "@effect/platform"
-import { Effect, Function, Layer, Logger, LogLevel, Option, Random } from "effect"
+import { Effect, Function, Layer } from "effect"
 import { AppConfig } from "../services/AppConfig.js"
 import { Contacts } from "../services/Contacts.js"
 import { DatabaseLive } from "../services/Database.js"
 import { Leads } from "../services/Leads.js"
 import { Operators } from "../services/Operators.js"
+import { contactsOnRegistrar } from "../services/Registrar.js"
+import { RuntimeLive } from "../services/Runtime.js"
 import { Sources } from "../services/Sources.js"
 import { StatsService } from "../services/Stats.js"
 import { Api } from "./Api.js"
@@ -22,82 +24,54 @@ const ApiLive = HttpApiBuilder.api(Api).pipe(
   Layer.provide(AuthorizationLive)
 )
 
-const ServicesLive = Layer.mergeAll(
-  Operators.Default,
-  Sources.Default,
-  Contacts.Default,
-  Leads.Default,
-  StatsService.Default
-)
-
-/** RANDOM_SEED makes the draws, and so the assignments of a replayed request sequence, reproducible. */
-const RandomLive = Layer.unwrapEffect(
-  Effect.map(AppConfig, ({ randomSeed }) =>
-    Option.match(randomSeed, { onNone: () => Layer.empty, onSome: (seed) => Layer.setRandom(Random.make(seed)) })
-  )
-)
-
-const urgent = (level: LogLevel.LogLevel) => LogLevel.greaterThanEqual(level, LogLevel.Warning)
-
 /**
- * JSON lines. Routine ones (a line per request) are written in batches: stdout to a
- * file or a pipe is a blocking write on Linux, and one per request is a measurable
- * share of a registration; the buffer is written when the runtime shuts down.
- * Warnings and errors are written at once, so one logged as the process stops (say, a
- * port already in use) never waits in a buffer that nobody will flush.
+ * Registrations run on the registrar thread when there is one to start (`registrar`,
+ * given by the entry point), REGISTRATION_THREAD allows it, and the database can be
+ * opened by a second connection: a file or PostgreSQL, not an in-memory SQLite.
  */
-const JsonLogger = Logger.replaceScoped(
-  Logger.defaultLogger,
-  Effect.map(
-    Logger.batched(Logger.filterLogLevel(Logger.jsonLogger, (level) => !urgent(level)), "20 millis", (lines) =>
-      Effect.sync(() => {
-        const routine = lines.flatMap(Option.toArray)
-        if (routine.length > 0) process.stdout.write(routine.join("\n") + "\n")
-      })),
-    (routine) => Logger.zip(routine, Logger.filterLogLevel(Logger.withConsoleLog(Logger.jsonLogger), urgent))
-  )
-)
-
-// With logging off there is nothing to batch, and no flushing fiber to wake every 20 ms.
-const LoggerLive = Layer.unwrapEffect(
-  Effect.map(AppConfig, ({ logLevel }) =>
-    logLevel._tag === "None"
-      ? Logger.replace(Logger.defaultLogger, Logger.none)
-      : Layer.merge(JsonLogger, Logger.minimumLogLevel(logLevel)))
-)
-
-/**
- * Settings that apply to every fiber of the process: the random source, the logger,
- * and no tracing: nothing collects spans, and building them for every request and
- * statement is a measurable share of a registration.
- */
-export const RuntimeLive = Layer.mergeAll(RandomLive, LoggerLive, Layer.setTracerEnabled(false))
-
-/** Every route over the given services: the service's own, or a stand-in (the benchmark's). */
-export const httpOver = <E, R>(services: Layer.Layer<Layer.Layer.Success<typeof ServicesLive>, E, R>) =>
-  HttpApiBuilder.serve(requestLog).pipe(
-    // Tracing is off, yet the platform's span middleware still parses every request's
-    // URL and copies its headers for a span nobody keeps: it is skipped outright.
-    HttpMiddleware.withTracerDisabledWhen(Function.constTrue),
-    Layer.provide(HttpApiBuilder.middleware(guards)),
-    Layer.provide(HttpApiSwagger.layer({ path: "/docs" })),
-    Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
-    Layer.provide(ApiLive),
-    Layer.provide(services)
+const contactsLive = (registrar: URL | undefined) =>
+  registrar === undefined ? Contacts.Default : Layer.unwrapEffect(
+    Effect.map(AppConfig, ({ database, registrationThread }) =>
+      registrationThread && !(database._tag === "Sqlite" && database.filename === ":memory:")
+        ? contactsOnRegistrar(registrar)
+        : Contacts.Default)
   )
 
-/** Every route, given a database and the configuration; tests serve it on a test server. */
-export const HttpLive = httpOver(ServicesLive)
+/** The services of every route, over the configured database. */
+export const servicesLive = (registrar?: URL) =>
+  Layer.mergeAll(Operators.Default, Sources.Default, contactsLive(registrar), Leads.Default, StatsService.Default)
+
+type Services = Layer.Layer.Success<ReturnType<typeof servicesLive>>
+
+/** Every route, over services provided from outside. */
+const routes = HttpApiBuilder.serve(requestLog).pipe(
+  // Tracing is off, yet the platform's span middleware still parses every request's
+  // URL and copies its headers for a span nobody keeps: it is skipped outright.
+  HttpMiddleware.withTracerDisabledWhen(Function.constTrue),
+  Layer.provide(HttpApiBuilder.middleware(guards)),
+  Layer.provide(HttpApiSwagger.layer({ path: "/docs" })),
+  Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
+  Layer.provide(ApiLive)
+)
+
+/** Every route over the given services: the service's own, or a stand-in. */
+export const httpOver = <E, R>(services: Layer.Layer<Services, E, R>) => Layer.provide(routes, services)
+
+/** Every route, given a database and the configuration, all on this thread; tests serve it on a test server. */
+export const HttpLive = httpOver(servicesLive())
 
 /**
- * The whole service on a given HTTP server layer. Layers are released in reverse
- * order of construction: the database is built before the server so that, on
- * shutdown, the server stops accepting and drains its requests while the database
- * is still open, and only then is the database closed.
+ * The whole service on a given HTTP server layer, over the given services (the
+ * service's own, or the benchmark's stand-in). Layers are built in order and released
+ * in reverse: the database and the services (the registrar thread among them) are
+ * ready before the server listens, so no early request waits on a half-started
+ * service; on shutdown the server stops accepting and drains its requests while they
+ * are still there, and only then are they closed.
  */
-export const withServer = <A, E, R>(server: Layer.Layer<A, E, R>, http: typeof HttpLive = HttpLive) =>
-  http.pipe(
+export const withServer = <A, E, R, SE, SR>(server: Layer.Layer<A, E, R>, services: Layer.Layer<Services, SE, SR>) =>
+  routes.pipe(
     Layer.provideMerge(server),
+    Layer.provide(services),
     Layer.provide(DatabaseLive),
     Layer.provide(RuntimeLive),
     Layer.provide(AppConfig.Default)

@@ -24,6 +24,22 @@ const database = Config.string("DATABASE_URL").pipe(
   )
 )
 
+/** Every variable AppConfig reads. */
+const NAMES = [
+  "PORT", "HOST", "DATABASE_URL", "API_TOKEN", "LOG_LEVEL", "REGISTRATION_THREAD", "RANDOM_SEED",
+  "SHUTDOWN_GRACE", "IDEMPOTENCY_TTL", "MAX_BODY_SIZE"
+] as const
+
+/**
+ * The variables as they were given, for a thread that must be configured exactly like
+ * this one: it reads them back through `ConfigProvider.fromJson`, whatever provider
+ * (the environment, or a test's) this thread has.
+ */
+export const givenSettings: Effect.Effect<Record<string, string>, ConfigError.ConfigError> = Effect.map(
+  Effect.all(NAMES.map((name) => Effect.map(Config.option(Config.string(name)), Option.map((value) => [name, value] as const)))),
+  (pairs) => Object.fromEntries(pairs.flatMap(Option.toArray))
+)
+
 /** The only place that reads the environment. */
 export class AppConfig extends Effect.Service<AppConfig>()("AppConfig", {
   effect: Effect.gen(function* () {
@@ -39,6 +55,8 @@ export class AppConfig extends Effect.Service<AppConfig>()("AppConfig", {
       // An empty API_TOKEN is treated as unset rather than as "the empty string is the password".
       apiToken: Option.filter(token, (t) => Redacted.value(t).length > 0),
       logLevel: yield* Config.logLevel("LOG_LEVEL").pipe(Config.withDefault(LogLevel.Info)),
+      // Registrations on a thread of their own (see Registrar.ts); off keeps everything on one thread.
+      registrationThread: yield* Config.boolean("REGISTRATION_THREAD").pipe(Config.withDefault(true)),
       randomSeed: yield* Config.option(Config.string("RANDOM_SEED")),
       shutdownGrace: yield* Config.duration("SHUTDOWN_GRACE").pipe(Config.withDefault(Duration.seconds(10))),
       idempotencyTtl: yield* Config.duration("IDEMPOTENCY_TTL").pipe(Config.withDefault(Duration.hours(24))),

@@ -62,6 +62,24 @@ const stored = (file: string, ids: ReadonlyArray<number>) =>
 const databaseFile = () => join(mkdtempSync(join(tmpdir(), "mini-crm-")), "crm.db")
 
 describe("a real server process", () => {
+  it.live("on a database file runs registrations on a thread of their own, unless REGISTRATION_THREAD=false", () =>
+    Effect.gen(function* () {
+      const line = "registrations run on a thread of their own"
+      for (const [setting, threaded] of [[undefined, true], ["false", false]] as const) {
+        const replica = yield* startReplica({
+          DATABASE_URL: `sqlite:${databaseFile()}`,
+          LOG_LEVEL: "info",
+          ...(setting === undefined ? {} : { REGISTRATION_THREAD: setting })
+        })
+        const source = yield* setup(replica.url)
+        const reply = yield* Effect.promise(() => request(`${replica.url}/contacts`, "POST", { external_id: "first", source_id: source }))
+        expect(decodeContact(reply.body)).toMatchObject({ source_id: source, is_active: true })
+        expect(replica.output().includes(line), replica.output()).toBe(threaded)
+        replica.process.kill("SIGTERM")
+        expect(yield* replica.exited).toBe(0)
+      }
+    }).pipe(Effect.scoped), { timeout: 60_000 })
+
   it.live("on SIGTERM mid-burst answers correctly or not at all, stores every 201, and exits 0", () =>
     Effect.gen(function* () {
       const file = databaseFile()

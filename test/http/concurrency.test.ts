@@ -1,10 +1,10 @@
 import { expect, layer } from "@effect/vitest"
 import { Effect } from "effect"
-import { forEachDatabase } from "../support/Databases.js"
+import { forEachDatabase, labelOf } from "../support/Databases.js"
 import { staffedSource } from "../support/Fixtures.js"
 import { Client, TestApp, unique } from "../support/TestApp.js"
 
-forEachDatabase((db) => layer(TestApp(db))(`concurrent registrations on ${db.name}`, (it) => {
+forEachDatabase((db) => layer(TestApp(db))(`concurrent registrations on ${labelOf(db)}`, (it) => {
   it.effect("100 at once against two operators of max_load 5 assign exactly 10", () =>
     Effect.gen(function* () {
       const client = yield* Client
@@ -118,4 +118,4 @@ forEachDatabase((db) => layer(TestApp(db))(`concurrent registrations on ${db.nam
       expect(outcomes.filter((o) => o._tag === "Right")).toHaveLength(1)
       for (const outcome of outcomes) if (outcome._tag === "Left") expect(outcome.left._tag).toBe("NameTaken")
     }))
-}))
+}), { registrar: true })

@@ -1,9 +1,9 @@
 import type { HttpClient } from "@effect/platform"
 import { expect, layer } from "@effect/vitest"
-import { Effect, Schema, TestClock } from "effect"
+import { Clock, Effect, Schema, TestClock } from "effect"
 import { Contact, ContactPage } from "../../src/domain/Contact.js"
 import { ContactId, type OperatorId, SourceId } from "../../src/domain/Ids.js"
-import { forEachDatabase } from "../support/Databases.js"
+import { forEachDatabase, labelOf } from "../support/Databases.js"
 import { newOperator, sourceWith } from "../support/Fixtures.js"
 import { Client, countRows, sendRaw, TestApp, unique } from "../support/TestApp.js"
 
@@ -34,7 +34,7 @@ const page = (query: string): Effect.Effect<WirePage, never, HttpClient.HttpClie
 
 const idsOf = (query: string) => Effect.map(page(`${query}&limit=500`), (p) => p.items.map((c) => c.id))
 
-forEachDatabase((db) => layer(TestApp(db))(`contacts on ${db.name}`, (it) => {
+forEachDatabase((db) => layer(TestApp(db))(`contacts on ${labelOf(db)}`, (it) => {
   it.effect("registers a contact (201) assigned to the only available operator, whose load goes up", () =>
     Effect.gen(function* () {
       const client = yield* Client
@@ -301,7 +301,8 @@ forEachDatabase((db) => layer(TestApp(db))(`contacts on ${db.name}`, (it) => {
       const closed = yield* close(contact.id)
       expect(closed).toMatchObject({ id: contact.id, is_active: false, operator_id: op, created_at: contact.created_at })
       expect(closed.closed_at).not.toBeNull()
-      expect(Date.parse(closed.closed_at!)).toBe(Date.parse(contact.created_at) + 60_000)
+      // The moment of the close (registrations on their own thread keep the real clock, not the test's).
+      expect(Date.parse(closed.closed_at!)).toBe(yield* Clock.currentTimeMillis)
       expect(yield* loadOf(op)).toBe(1)
 
       yield* TestClock.adjust("1 minute")
@@ -350,4 +351,4 @@ forEachDatabase((db) => layer(TestApp(db))(`contacts on ${db.name}`, (it) => {
       }
       expect(yield* countRows).toEqual(before)
     }))
-}))
+}), { registrar: true })

@@ -3,14 +3,14 @@ import { Effect } from "effect"
 import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { forEachDatabase, type TestDatabase } from "../support/Databases.js"
+import { forEachDatabase, labelOf, type TestDatabase } from "../support/Databases.js"
 import { staffedSource } from "../support/Fixtures.js"
 import { Client, countRows, sendRaw, TestApp, unique } from "../support/TestApp.js"
 
 const post = (key: string, body: unknown) =>
   sendRaw("POST", "/contacts", JSON.stringify(body), "application/json", { "idempotency-key": key })
 
-forEachDatabase((db) => layer(TestApp(db))(`Idempotency-Key on ${db.name}`, (it) => {
+forEachDatabase((db) => layer(TestApp(db))(`Idempotency-Key on ${labelOf(db)}`, (it) => {
   it.effect("a repeat with the same key and body returns the original contact, same id and status", () =>
     Effect.gen(function* () {
       const { source } = yield* staffedSource([1])
@@ -80,7 +80,7 @@ forEachDatabase((db) => layer(TestApp(db))(`Idempotency-Key on ${db.name}`, (it)
         expect(response.body).toMatchObject({ _tag: "HttpApiDecodeError" })
       }
     }))
-}))
+}), { registrar: true })
 
 describe("Idempotency-Key lifetime", () => {
   const fileDatabase = (): TestDatabase => {

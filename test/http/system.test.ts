@@ -1,9 +1,8 @@
 import { describe, expect, layer } from "@effect/vitest"
 import { SqlClient } from "@effect/sql"
-import { PgClient } from "@effect/sql-pg"
-import { Config, Effect, Redacted, Schema } from "effect"
+import { Effect, Schema } from "effect"
 import type { OperatorId, SourceId } from "../../src/domain/Ids.js"
-import { forEachDatabase, postgres, postgresReachable } from "../support/Databases.js"
+import { adminClient, forEachDatabase, postgres, postgresReachable } from "../support/Databases.js"
 import { newOperator, sourceWith } from "../support/Fixtures.js"
 import { Client, countRows, sendRaw, TestApp, unique } from "../support/TestApp.js"
 
@@ -257,13 +256,6 @@ forEachDatabase((db) => layer(TestApp(db))(`system endpoints on ${db.name}`, (it
  * the service runs. An in-memory SQLite database lives inside the process and cannot
  * become unreachable without reaching into the client's internals.
  */
-const adminClient = PgClient.layerConfig({
-  url: Config.redacted("TEST_POSTGRES_URL").pipe(
-    Config.withDefault(Redacted.make("postgres://postgres@127.0.0.1:5432/test"))
-  ),
-  maxConnections: Config.succeed(1)
-})
-
 describe.runIf(postgresReachable)("a database that stops accepting connections", () => {
   layer(TestApp(postgres), { excludeTestServices: true })("on postgres", (it) => {
     it.effect("turns GET /health and every other endpoint into a 503 DatabaseUnavailable", () =>

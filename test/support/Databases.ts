@@ -2,6 +2,9 @@ import { it } from "@effect/vitest"
 import { SqlClient } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
 import { Config, ConfigProvider, Effect, Layer, Redacted, type Scope } from "effect"
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 
 const settings = Effect.runSync(
   Effect.all({
@@ -10,7 +13,9 @@ const settings = Effect.runSync(
   })
 )
 
-const admin = PgClient.layer({ url: Redacted.make(settings.adminUrl), maxConnections: 1 })
+/** A connection to the test server's own database, from which test databases are made and acted on. */
+export const adminClient = PgClient.layer({ url: Redacted.make(settings.adminUrl), maxConnections: 1 })
+const admin = adminClient
 
 const reachable = await Effect.runPromise(
   SqlClient.SqlClient.pipe(
@@ -30,9 +35,29 @@ export interface TestDatabase {
   readonly name: "sqlite" | "postgres"
   /** A DATABASE_URL for a new, empty database that lives as long as the scope. */
   readonly url: Effect.Effect<string, never, Scope.Scope>
+  /** Registrations run on the registrar thread, as in production; otherwise everything runs on one thread. */
+  readonly registrar?: boolean
 }
 
 export const sqlite: TestDatabase = { name: "sqlite", url: Effect.succeed("sqlite::memory:") }
+
+/** A SQLite file in a new temporary directory, removed with the scope: a second connection (or thread) can open it. */
+export const sqliteFile: TestDatabase = {
+  name: "sqlite",
+  url: Effect.map(
+    Effect.acquireRelease(
+      Effect.sync(() => mkdtempSync(join(tmpdir(), "mini-crm-"))),
+      (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
+    ),
+    (dir) => `sqlite:${join(dir, "crm.db")}`
+  )
+}
+
+/** The same database with registrations on the registrar thread. */
+export const onRegistrar = (db: TestDatabase): TestDatabase => ({ ...db, registrar: true })
+
+/** How a suite names its run: the database, and the thread its registrations run on. */
+export const labelOf = (db: TestDatabase) => db.registrar === true ? `${db.name}, registrations on their own thread` : db.name
 
 let created = 0
 export const postgres: TestDatabase = {
@@ -61,12 +86,19 @@ export const configFor = (db: TestDatabase, env: Record<string, string> = {}) =>
   )
 
 /**
- * Runs a suite once per database. Without a reachable PostgreSQL (outside CI) the
- * PostgreSQL run is registered as skipped and says so, instead of vanishing.
+ * Runs a suite once per database; with `registrar`, once more per database with
+ * registrations on the registrar thread (SQLite in a file, which a second connection
+ * can open). Without a reachable PostgreSQL (outside CI) the PostgreSQL runs are
+ * registered as skipped and say so, instead of vanishing.
  */
-export const forEachDatabase = (suite: (db: TestDatabase) => void) => {
+export const forEachDatabase = (suite: (db: TestDatabase) => void, options: { readonly registrar?: boolean } = {}) => {
   suite(sqlite)
-  if (reachable) return suite(postgres)
+  if (options.registrar === true) suite(onRegistrar(sqliteFile))
+  if (reachable) {
+    suite(postgres)
+    if (options.registrar === true) suite(onRegistrar(postgres))
+    return
+  }
   console.warn(`PostgreSQL unreachable at ${settings.adminUrl}: the PostgreSQL tests are skipped`)
   it.skip("on PostgreSQL (skipped: server unreachable)", () => {})
 }

@@ -3,7 +3,8 @@ import { NodeHttpServer } from "@effect/platform-node"
 import { SqlClient } from "@effect/sql"
 import { Effect, Layer } from "effect"
 import { Api } from "../../src/http/Api.js"
-import { HttpLive, RuntimeLive } from "../../src/http/Server.js"
+import { httpOver, servicesLive } from "../../src/http/Server.js"
+import { RuntimeLive } from "../../src/services/Runtime.js"
 import { DatabaseLive } from "../../src/services/Database.js"
 import { AppConfig } from "../../src/services/AppConfig.js"
 import { configFor, sqlite, type TestDatabase } from "./Databases.js"
@@ -13,14 +14,18 @@ export class Client extends Effect.Service<Client>()("test/Client", {
   effect: HttpApiClient.make(Api)
 }) {}
 
+/** The registrar thread's entry, run through tsx. */
+const registrar = new URL("../../src/registrar.ts", import.meta.url)
+
 /**
  * The real service on a real HTTP server (random port) and a real database:
- * in-memory SQLite unless told otherwise, a new PostgreSQL database for `postgres`. Exposes the derived client, the
- * raw HTTP client (for bodies the typed client cannot send) and the SqlClient.
+ * in-memory SQLite unless told otherwise, a new PostgreSQL database for `postgres`,
+ * registrations on the registrar thread when the database says so. Exposes the
+ * derived client, the raw HTTP client (for bodies the typed client cannot send) and the SqlClient.
  */
 export const TestApp = (db: TestDatabase = sqlite, env: Record<string, string> = {}) =>
   Client.Default.pipe(
-    Layer.provideMerge(HttpLive),
+    Layer.provideMerge(httpOver(servicesLive(db.registrar === true ? registrar : undefined))),
     Layer.provideMerge(NodeHttpServer.layerTest),
     Layer.provide(RuntimeLive),
     Layer.provideMerge(DatabaseLive),

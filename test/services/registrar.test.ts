@@ -1,0 +1,67 @@
+import { SqlClient } from "@effect/sql"
+import { describe, expect, it, layer } from "@effect/vitest"
+import { Effect, Exit, Layer, Logger } from "effect"
+import { AppConfig } from "../../src/services/AppConfig.js"
+import { DatabaseLive } from "../../src/services/Database.js"
+import { contactsOnRegistrar } from "../../src/services/Registrar.js"
+import { adminClient, configFor, onRegistrar, postgres, postgresReachable, sqliteFile } from "../support/Databases.js"
+import { staffedSource } from "../support/Fixtures.js"
+import { sendRaw, TestApp, unique } from "../support/TestApp.js"
+
+describe("the registrar thread", () => {
+  it.live("that cannot start keeps the service from starting, with an error that says so", () =>
+    Effect.gen(function* () {
+      const missing = new URL("../../dist/no-such-registrar.js", import.meta.url)
+      const exit = yield* Layer.build(contactsOnRegistrar(missing, "1 second")).pipe(
+        Effect.provide(DatabaseLive),
+        Effect.provide(AppConfig.Default),
+        Effect.provide(configFor(sqliteFile)),
+        // The platform logs each failed start; the error is what this test reads.
+        Effect.provide(Logger.remove(Logger.defaultLogger)),
+        Effect.scoped,
+        Effect.exit
+      )
+      expect(exit).toStrictEqual(Exit.fail(expect.objectContaining({
+        _tag: "RegistrarNotStarted",
+        message: expect.stringContaining("no-such-registrar.js")
+      })))
+    }))
+})
+
+layer(TestApp(onRegistrar(sqliteFile)))("a database error on the registrar thread", (it) => {
+  it.effect("is answered as on the main thread: a statement the database refuses is a 500, and nothing is half-written", () =>
+    Effect.gen(function* () {
+      const { source, operators } = yield* staffedSource([1])
+      const sql = yield* SqlClient.SqlClient
+      // The counter statement comes last in a registration: the lead upsert and the claim before it must roll back.
+      yield* sql`DROP TABLE contact_counts`
+      const response = yield* sendRaw("POST", "/contacts", JSON.stringify({ external_id: unique("lead"), source_id: source }))
+      expect(response.status, response.text).toBe(500)
+      expect(response.body).toEqual({ _tag: "InternalError", message: expect.any(String) })
+      const [written] = yield* sql<{ leads: number; load: number }>`
+        SELECT (SELECT COUNT(*) FROM leads) AS leads, (SELECT load FROM operators WHERE id = ${operators[0]!}) AS load`
+      expect(written).toEqual({ leads: 0, load: 0 })
+    }).pipe(Effect.orDie))
+})
+
+describe.runIf(postgresReachable)("a database that stops accepting the registrar's connections", () => {
+  layer(TestApp(onRegistrar(postgres)), { excludeTestServices: true })("on postgres", (it) => {
+    it.effect("makes POST /contacts a 503 DatabaseUnavailable, as on the main thread", () =>
+      Effect.gen(function* () {
+        const { source } = yield* staffedSource([1])
+        const register = sendRaw("POST", "/contacts", JSON.stringify({ external_id: unique("lead"), source_id: source }))
+        expect((yield* register).status).toBe(201)
+        const sql = yield* SqlClient.SqlClient
+        const [row] = yield* sql<{ name: string }>`SELECT current_database() AS name`
+        // The registrar's connections are ended from another database; new ones are refused.
+        yield* Effect.gen(function* () {
+          const admin = yield* SqlClient.SqlClient
+          yield* admin`ALTER DATABASE ${admin(row!.name)} ALLOW_CONNECTIONS false`
+          yield* admin`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ${row!.name}`
+        }).pipe(Effect.provide(adminClient))
+        const response = yield* register
+        expect(response.status, response.text).toBe(503)
+        expect(response.body).toEqual({ _tag: "DatabaseUnavailable", message: expect.any(String) })
+      }).pipe(Effect.orDie))
+  })
+})
