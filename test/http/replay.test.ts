@@ -1,11 +1,11 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { sqlite } from "../support/Databases.js"
+import { onRegistrar, sqlite, sqliteFile, type TestDatabase } from "../support/Databases.js"
 import { staffedSource } from "../support/Fixtures.js"
 import { Client, TestApp } from "../support/TestApp.js"
 
 /** One day's requests, sent one after another to a fresh service; returns who got each contact. */
-const day = (seed: string) =>
+const day = (seed: string, db: TestDatabase = sqlite) =>
   Effect.gen(function* () {
     const client = yield* Client
     const { source } = yield* staffedSource([1, 1, 1], 4)
@@ -16,7 +16,7 @@ const day = (seed: string) =>
       if (i % 5 === 4) yield* client.contacts.update({ path: { id: contact.id }, payload: { is_active: false } })
     }
     return assigned
-  }).pipe(Effect.provide(TestApp(sqlite, { RANDOM_SEED: seed })))
+  }).pipe(Effect.provide(TestApp(db, { RANDOM_SEED: seed })))
 
 describe("RANDOM_SEED", () => {
   it.live("replays the same assignments for the same requests on a fresh database", () =>
@@ -27,5 +27,12 @@ describe("RANDOM_SEED", () => {
       expect(new Set(first).size).toBeGreaterThan(1)
       const other = yield* day("another seed")
       expect(other).not.toEqual(first)
+    }))
+
+  it.live("replays them the same with registrations on their own thread, which draws with the same seed", () =>
+    Effect.gen(function* () {
+      const oneThread = yield* day("2026-11-24")
+      const registrar = yield* day("2026-11-24", onRegistrar(sqliteFile))
+      expect(registrar).toEqual(oneThread)
     }))
 })
