@@ -4,7 +4,7 @@ import { Effect, Layer } from "effect"
 import { createServer } from "node:http"
 import { Contact, type RegisterContact } from "../src/domain/Contact.js"
 import { ContactId, LeadId, OperatorId } from "../src/domain/Ids.js"
-import { httpOver, withServer } from "../src/http/Server.js"
+import { withServer } from "../src/http/Server.js"
 import { AppConfig } from "../src/services/AppConfig.js"
 import { Contacts } from "../src/services/Contacts.js"
 import { Leads } from "../src/services/Leads.js"
@@ -57,5 +57,5 @@ const ServerLive = Layer.unwrapEffect(
   Effect.map(AppConfig, ({ host, port }) => NodeHttpServer.layer(createServer, { host, port }))
 ).pipe(Layer.provide(AppConfig.Default))
 
-withServer(ServerLive, httpOver(ServicesWithContactsInMemory)).pipe(HttpServer.withLogAddress, Layer.launch, (main) =>
+withServer(ServerLive, ServicesWithContactsInMemory).pipe(HttpServer.withLogAddress, Layer.launch, (main) =>
   NodeRuntime.runMain(main, { disablePrettyLogger: true }))

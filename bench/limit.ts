@@ -11,8 +11,9 @@ import { cleanupOnSignal, machine, measure, seedTemplate, startOn } from "./serv
 // `npm run bench:limit`: the ceilings under POST /contacts. (a) the service's
 // registration transaction in a loop on better-sqlite3, no HTTP; (b) a bare
 // node:http server with that transaction; (c) the service's own HTTP stack with
-// the registration answered from memory. (b) and (c) are loaded exactly like the
-// service and alternated with it round by round.
+// the registration answered from memory; (d) the service with everything on one
+// thread (REGISTRATION_THREAD=false), what the registrar thread is measured against.
+// (b), (c) and (d) are loaded exactly like the service and alternated with it round by round.
 const options = limitOptions()
 const backend = makeBackend("sqlite")
 cleanupOnSignal(backend)
@@ -45,12 +46,13 @@ const direct = async (template: Store, sourceIds: ReadonlyArray<number>, round: 
   }
 }
 
-type Server = "service" | "plain" | "floor"
+type Server = "service" | "plain" | "floor" | "single"
 
 /** One server on a fresh copy: warm-up, then the measured POST /contacts phase. */
 const serve = async (template: Store, which: Server, sourceIds: ReadonlyArray<number>, round: number): Promise<ServerRun> => {
   const store = await backend.clone(template, "run")
-  const server = await startOn(backend, store, options.logLevel, scripts[which], which !== "plain")
+  const env = which === "single" ? { REGISTRATION_THREAD: "false" } : {}
+  const server = await startOn(backend, store, options.logLevel, scripts[which], which !== "plain", env)
   try {
     const idleMiB = server.rssMiB()
     const post = registrationPhase(mixFor(sourceIds, round))
@@ -64,7 +66,12 @@ const serve = async (template: Store, which: Server, sourceIds: ReadonlyArray<nu
   }
 }
 
-const scripts: Record<Server, string> = { service: "dist/mini-crm.js", plain: emitPlainServer(), floor: bundleHttpFloor() }
+const scripts: Record<Server, string> = {
+  service: "dist/mini-crm.js",
+  single: "dist/mini-crm.js",
+  plain: emitPlainServer(),
+  floor: bundleHttpFloor()
+}
 const { store: template, seeded } = await seedTemplate(backend, options.logLevel, options.seed).catch(async (error) => {
   await backend.close()
   throw error
@@ -75,17 +82,19 @@ try {
   for (let round = 1; round <= options.rounds; round++) {
     const a = options.direct > 0 ? await direct(template, seeded.sourceIds, round) : undefined
     if (a !== undefined) progress(`round ${round}: direct ${a.perSecond.toFixed(0)} registrations/s`)
-    // Each server goes first, second and third in turn, so none always meets a warmer machine.
-    const servers: ReadonlyArray<Server> = ["service", "plain", "floor"]
+    // Each server takes each place in the order in turn, so none always meets a warmer machine.
+    const servers: ReadonlyArray<Server> = ["service", "plain", "floor", "single"]
     const order = servers.map((_, i) => servers[(i + round - 1) % servers.length]!)
     const runs: Partial<Record<Server, ServerRun>> = {}
     for (const which of order) {
       runs[which] = await serve(template, which, seeded.sourceIds, round)
       progress(`round ${round}: ${which} ${runs[which]?.rps.toFixed(0)} req/s`)
     }
-    const { service, plain, floor } = runs
-    if (service === undefined || plain === undefined || floor === undefined) throw new Error("a server run is missing")
-    rounds.push({ round, order: order.join(" then "), direct: a, service, plain, floor })
+    const { service, plain, floor, single } = runs
+    if (service === undefined || plain === undefined || floor === undefined || single === undefined) {
+      throw new Error("a server run is missing")
+    }
+    rounds.push({ round, order: order.join(" then "), direct: a, service, plain, floor, single })
   }
   printLimit({ options, machine: machineInfo, seeded, rounds })
 } finally {

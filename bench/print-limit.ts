@@ -15,6 +15,7 @@ export interface Round {
   readonly service: ServerRun
   readonly plain: ServerRun
   readonly floor: ServerRun
+  readonly single: ServerRun
 }
 
 interface LimitReport {
@@ -24,11 +25,12 @@ interface LimitReport {
   readonly rounds: ReadonlyArray<Round>
 }
 
-type Server = "plain" | "floor" | "service"
+type Server = "plain" | "floor" | "single" | "service"
 
 const LABELS: Record<Server, string> = {
   plain: "(b) plain node:http + better-sqlite3",
   floor: "(c) the service's HTTP stack, no database",
+  single: "(d) the service on one thread",
   service: "the service"
 }
 
@@ -44,15 +46,15 @@ export const printLimit = ({ options, machine, seeded, rounds }: LimitReport): v
     idle: m((r) => r[server].idleMiB),
     errors: rounds.reduce((sum, r) => sum + r[server].errors, 0)
   })
-  const med = { plain: medianOf("plain"), floor: medianOf("floor"), service: medianOf("service") }
+  const med = { plain: medianOf("plain"), floor: medianOf("floor"), single: medianOf("single"), service: medianOf("service") }
   const direct = { perSecond: m((r) => r.direct?.perSecond), micros: m((r) => r.direct?.microseconds) }
-  const servers: ReadonlyArray<Server> = ["plain", "floor", "service"]
+  const servers: ReadonlyArray<Server> = ["plain", "floor", "single", "service"]
   const out = [
     `Mini-CRM limits: sqlite (temporary files, WAL, the service's pragmas); ${seeded.operatorIds.length} operators, ${seeded.sourceIds.length} sources, ${seeded.weights} weights`,
     `(a) the registration transaction in a loop on better-sqlite3, ${options.direct} s per round, no HTTP: ` +
       `${fixed(direct.perSecond, 0)} registrations/s, ${fixed(direct.micros, 1)} us each (median of ${rounds.length})`,
     `POST /contacts at ${options.connections} connections, ${options.duration} s after ${options.warmup} s warm-up, ` +
-      `${Math.round(options.repeatShare * 100)}% repeats, LOG_LEVEL=${options.logLevel}, the three servers alternating; medians of ${rounds.length} rounds:`,
+      `${Math.round(options.repeatShare * 100)}% repeats, LOG_LEVEL=${options.logLevel}, the four servers alternating; medians of ${rounds.length} rounds:`,
     "",
     table(
       ["server", "req/s", "p50 ms", "p99 ms", "RSS MiB end", "RSS MiB idle", "errors", "x plain"],
@@ -63,15 +65,16 @@ export const printLimit = ({ options, machine, seeded, rounds }: LimitReport): v
     ),
     "",
     table(
-      ["round", "order", "(a) reg/s", "plain req/s", "floor req/s", "service req/s", "service/plain"],
+      ["round", "order", "(a) reg/s", "plain req/s", "floor req/s", "one thread req/s", "service req/s", "service/plain"],
       rounds.map((r) => [
         String(r.round), r.order, fixed(r.direct?.perSecond ?? Number.NaN, 0), fixed(r.plain.rps, 0), fixed(r.floor.rps, 0),
-        fixed(r.service.rps, 0), fixed(r.service.rps / r.plain.rps, 2)
+        fixed(r.single.rps, 0), fixed(r.service.rps, 0), fixed(r.service.rps / r.plain.rps, 2)
       ])
     ),
     "",
     `service/plain registrations/s: ${(med.service.rps / med.plain.rps).toFixed(2)}; ` +
-      `the HTTP stack alone/plain: ${(med.floor.rps / med.plain.rps).toFixed(2)}; service/HTTP stack alone: ${(med.service.rps / med.floor.rps).toFixed(2)}`
+      `the HTTP stack alone/plain: ${(med.floor.rps / med.plain.rps).toFixed(2)}; service/HTTP stack alone: ${(med.service.rps / med.floor.rps).toFixed(2)}; ` +
+      `service/one thread: ${(med.service.rps / med.single.rps).toFixed(2)}`
   ]
   process.stdout.write(`${out.join("\n")}\n`)
   const medianJson = (s: Server) => ({
@@ -95,7 +98,8 @@ export const printLimit = ({ options, machine, seeded, rounds }: LimitReport): v
       direct: r.direct === undefined ? null : { per_s: Math.round(r.direct.perSecond), us_per_registration: Number(r.direct.microseconds.toFixed(1)) },
       service: serverJson(r.service),
       plain: serverJson(r.plain),
-      http_floor: serverJson(r.floor)
+      http_floor: serverJson(r.floor),
+      one_thread: serverJson(r.single)
     })),
     median: {
       direct_per_s: Math.round(direct.perSecond),
@@ -103,8 +107,10 @@ export const printLimit = ({ options, machine, seeded, rounds }: LimitReport): v
       service: medianJson("service"),
       plain: medianJson("plain"),
       http_floor: medianJson("floor"),
+      one_thread: medianJson("single"),
       service_over_plain_rps: Number((med.service.rps / med.plain.rps).toFixed(3)),
-      http_floor_over_plain_rps: Number((med.floor.rps / med.plain.rps).toFixed(3))
+      http_floor_over_plain_rps: Number((med.floor.rps / med.plain.rps).toFixed(3)),
+      service_over_one_thread_rps: Number((med.service.rps / med.single.rps).toFixed(3))
     }
   })}\n`)
 }

@@ -22,7 +22,8 @@ export const startOn = (
   store: Store,
   logLevel: string,
   script = "dist/mini-crm.js",
-  effectServer = true
+  effectServer = true,
+  extraEnv: Readonly<Record<string, string>> = {}
 ): Promise<RunningServer> => {
   started += 1
   const env = {
@@ -30,7 +31,8 @@ export const startOn = (
     NODE_ENV: "production",
     DATABASE_URL: store.url,
     LOG_LEVEL: logLevel,
-    API_TOKEN: token
+    API_TOKEN: token,
+    ...extraEnv
   }
   const name = script.split("/").pop()?.replace(/\.js$/, "") ?? "server"
   const reportsAddress = !effectServer || ["all", "trace", "debug", "info"].includes(logLevel.toLowerCase())
