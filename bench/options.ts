@@ -111,7 +111,7 @@ export const benchOptions = (): BenchOptions => {
 }
 
 const LIMIT_USAGE = `npm run bench:limit -- [options]
-  --rounds R               rounds of the service, the plain server and the HTTP stack alone, in rotating order (3)
+  --rounds R               rounds of the service, the plain server, the HTTP stack alone and the service on one thread, in rotating order (3)
   --direct S               seconds of the in-process transaction loop per round (5)
   --connections N, --duration S, --warmup S, --log-level L, --repeats F, --seed N  as for npm run bench
 `
