@@ -7,6 +7,7 @@ import { ContactId, LeadId, OperatorId } from "../src/domain/Ids.js"
 import { withServer } from "../src/http/Server.js"
 import { AppConfig } from "../src/services/AppConfig.js"
 import { Contacts } from "../src/services/Contacts.js"
+import { NoRegistrar } from "../src/services/Registrar.js"
 import { Leads } from "../src/services/Leads.js"
 import { Operators } from "../src/services/Operators.js"
 import { Sources } from "../src/services/Sources.js"
@@ -49,6 +50,7 @@ const ServicesWithContactsInMemory = Layer.mergeAll(
   Operators.Default,
   Sources.Default,
   ContactsInMemory,
+  NoRegistrar,
   Leads.Default,
   StatsService.Default
 )

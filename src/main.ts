@@ -2,7 +2,7 @@ import { HttpServer } from "@effect/platform"
 import { NodeHttpServer, NodeRuntime } from "@effect/platform-node"
 import { Effect, Layer } from "effect"
 import { createServer } from "node:http"
-import { servicesLive, withServer } from "./http/Server.js"
+import { launch, servicesLive, withServer } from "./http/Server.js"
 import { AppConfig } from "./services/AppConfig.js"
 
 /**
@@ -30,5 +30,5 @@ const ServerLive = Layer.unwrapEffect(
 /** Beside this file: registrar.js when built, registrar.ts when run through tsx. */
 const registrar = new URL(import.meta.url.endsWith(".ts") ? "./registrar.ts" : "./registrar.js", import.meta.url)
 
-withServer(ServerLive, servicesLive(registrar)).pipe(HttpServer.withLogAddress, Layer.launch, (main) =>
+withServer(ServerLive, servicesLive(registrar)).pipe(HttpServer.withLogAddress, launch, (main) =>
   NodeRuntime.runMain(main, { disablePrettyLogger: true }))

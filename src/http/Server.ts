@@ -1,11 +1,11 @@
 import { HttpApiBuilder, HttpApiSwagger, HttpMiddleware } from "@effect/platform"
-import { Effect, Function, Layer } from "effect"
+import { Context, Effect, Function, Layer } from "effect"
 import { AppConfig } from "../services/AppConfig.js"
 import { Contacts } from "../services/Contacts.js"
 import { DatabaseLive } from "../services/Database.js"
 import { Leads } from "../services/Leads.js"
 import { Operators } from "../services/Operators.js"
-import { contactsOnRegistrar } from "../services/Registrar.js"
+import { contactsOnRegistrar, NoRegistrar, Registrar } from "../services/Registrar.js"
 import { RuntimeLive } from "../services/Runtime.js"
 import { Sources } from "../services/Sources.js"
 import { StatsService } from "../services/Stats.js"
@@ -29,13 +29,15 @@ const ApiLive = HttpApiBuilder.api(Api).pipe(
  * given by the entry point), REGISTRATION_THREAD allows it, and the database can be
  * opened by a second connection: a file or PostgreSQL, not an in-memory SQLite.
  */
-const contactsLive = (registrar: URL | undefined) =>
-  registrar === undefined ? Contacts.Default : Layer.unwrapEffect(
+const contactsLive = (registrar: URL | undefined) => {
+  const here = Layer.merge(Contacts.Default, NoRegistrar)
+  return registrar === undefined ? here : Layer.unwrapEffect(
     Effect.map(AppConfig, ({ database, registrationThread }) =>
       registrationThread && !(database._tag === "Sqlite" && database.filename === ":memory:")
         ? contactsOnRegistrar(registrar)
-        : Contacts.Default)
+        : here)
   )
+}
 
 /** The services of every route, over the configured database. */
 export const servicesLive = (registrar?: URL) =>
@@ -61,6 +63,13 @@ export const httpOver = <E, R>(services: Layer.Layer<Services, E, R>) => Layer.p
 export const HttpLive = httpOver(servicesLive())
 
 /**
+ * Runs the service until it is told to stop (SIGTERM, SIGINT), or until its registrar
+ * thread stops on its own: then it shuts down as on SIGTERM and exits non-zero.
+ */
+export const launch = <A, E, R>(service: Layer.Layer<A | Registrar, E, R>) =>
+  Effect.scoped(Effect.flatMap(Layer.build(service), (context) => Context.get(context, Registrar).stopped))
+
+/**
  * The whole service on a given HTTP server layer, over the given services (the
  * service's own, or the benchmark's stand-in). Layers are built in order and released
  * in reverse: the database and the services (the registrar thread among them) are
@@ -71,7 +80,7 @@ export const HttpLive = httpOver(servicesLive())
 export const withServer = <A, E, R, SE, SR>(server: Layer.Layer<A, E, R>, services: Layer.Layer<Services, SE, SR>) =>
   routes.pipe(
     Layer.provideMerge(server),
-    Layer.provide(services),
+    Layer.provideMerge(services),
     Layer.provide(DatabaseLive),
     Layer.provide(RuntimeLive),
     Layer.provide(AppConfig.Default)

@@ -2,7 +2,7 @@ import { Worker, WorkerRunner } from "@effect/platform"
 import { isWorkerError } from "@effect/platform/WorkerError"
 import { NodeWorker } from "@effect/platform-node"
 import { SqlError } from "@effect/sql"
-import { Data, type Duration, Effect, Layer, Option, Schema } from "effect"
+import { Context, Data, type Duration, Effect, Fiber, Layer, Option, Schema } from "effect"
 import { Worker as Thread } from "node:worker_threads"
 import { Contact, type RegisterContact } from "../domain/Contact.js"
 import { IdempotencyKeyReused, SourceNotFound } from "../domain/Errors.js"
@@ -51,6 +51,20 @@ export const RegistrarLive = WorkerRunner.layer(
 
 export class RegistrarNotStarted extends Data.TaggedError("RegistrarNotStarted")<{ readonly message: string }> {}
 
+export class RegistrarStopped extends Data.TaggedError("RegistrarStopped")<{ readonly message: string }> {}
+
+/**
+ * The registrar thread as the entry point sees it: `stopped` fails once the thread has
+ * ended on its own (a bug, or out of memory), so the service stops with an error and is
+ * restarted by its supervisor, like any crashed process, instead of running on without
+ * registrations. Without a thread it never completes.
+ */
+export class Registrar extends Context.Tag("Registrar")<Registrar, {
+  readonly stopped: Effect.Effect<never, RegistrarStopped>
+}>() {}
+
+export const NoRegistrar = Layer.succeed(Registrar, { stopped: Effect.never })
+
 const fromRegistrar = (failure: unknown) =>
   Effect.flatMap(Effect.orDie(decodeFailure(failure)), (decoded) =>
     decoded._tag === "SqlFailure"
@@ -63,19 +77,27 @@ const fromRegistrar = (failure: unknown) =>
  * on this thread's connection.
  */
 export const contactsOnRegistrar = (registrar: URL, startWithin: Duration.DurationInput = "30 seconds") =>
-  Layer.scoped(
-    Contacts,
+  Layer.scopedContext(
     Effect.gen(function* () {
       const local = yield* Contacts
-      const manager = yield* Worker.WorkerManager
+      const workerData = yield* givenSettings
+      let started: Thread | undefined
       // A thread that fails to start (its file missing, its database unreadable) is
       // retried by the platform forever; the service refuses to start instead.
-      const thread = yield* manager.spawn<Registration, Contact, unknown>({}).pipe(
-        Effect.timeoutFail({
-          duration: startWithin,
-          onTimeout: () => new RegistrarNotStarted({ message: `the registrar thread (${registrar.href}) did not start` })
-        })
-      )
+      const thread = yield* Effect.flatMap(Worker.WorkerManager, (manager) =>
+        manager.spawn<Registration, Contact, unknown>({})).pipe(
+          Effect.timeoutFail({
+            duration: startWithin,
+            onTimeout: () => new RegistrarNotStarted({ message: `the registrar thread (${registrar.href}) did not start` })
+          }),
+          Effect.provide(NodeWorker.layer(() => (started = startThread(registrar, workerData))))
+        )
+      // Forked after the spawn, so at shutdown it is interrupted before the platform ends the thread.
+      const ended = yield* Effect.async<number>((resume) => {
+        started?.once("exit", (code) => resume(Effect.succeed(code)))
+      }).pipe(Effect.forkScoped)
+      const stopped = Effect.flatMap(Fiber.join(ended), (code) =>
+        new RegistrarStopped({ message: `the registrar thread stopped on its own (exit code ${code})` }))
       const register = (input: RegisterContact, key?: string) =>
         thread.executeEffect({ input, key }).pipe(
           // A structured clone keeps the fields, validated where they were made, not the class.
@@ -83,13 +105,11 @@ export const contactsOnRegistrar = (registrar: URL, startWithin: Duration.Durati
           Effect.catchAll((error) => isWorkerError(error) ? Effect.die(error) : fromRegistrar(error))
         )
       yield* Effect.logInfo("registrations run on a thread of their own")
-      return Contacts.make({ ...local, register })
+      return Context.make(Contacts, Contacts.make({ ...local, register })).pipe(
+        Context.add(Registrar, { stopped })
+      )
     })
-  ).pipe(
-    Layer.provide(Contacts.Default),
-    Layer.provide(Layer.unwrapEffect(Effect.map(givenSettings, (workerData) =>
-      NodeWorker.layer(() => startThread(registrar, workerData)))))
-  )
+  ).pipe(Layer.provide(Contacts.Default))
 
 /**
  * Run from the sources (tsx: development and tests), the thread registers tsx itself:

@@ -3,27 +3,40 @@ import { describe, expect, it, layer } from "@effect/vitest"
 import { Effect, Exit, Layer, Logger } from "effect"
 import { AppConfig } from "../../src/services/AppConfig.js"
 import { DatabaseLive } from "../../src/services/Database.js"
-import { contactsOnRegistrar } from "../../src/services/Registrar.js"
+import { launch } from "../../src/http/Server.js"
+import type { Contacts } from "../../src/services/Contacts.js"
+import { contactsOnRegistrar, type Registrar } from "../../src/services/Registrar.js"
 import { adminClient, configFor, onRegistrar, postgres, postgresReachable, sqliteFile } from "../support/Databases.js"
 import { staffedSource } from "../support/Fixtures.js"
 import { sendRaw, TestApp, unique } from "../support/TestApp.js"
+
+const onFile = <E, R>(registrar: Layer.Layer<Contacts | Registrar, E, R>) =>
+  registrar.pipe(
+    Layer.provide(DatabaseLive),
+    Layer.provide(AppConfig.Default),
+    Layer.provide(configFor(sqliteFile)),
+    // The platform logs what it sees of the thread; the error is what these tests read.
+    Layer.provide(Logger.remove(Logger.defaultLogger))
+  )
 
 describe("the registrar thread", () => {
   it.live("that cannot start keeps the service from starting, with an error that says so", () =>
     Effect.gen(function* () {
       const missing = new URL("../../dist/no-such-registrar.js", import.meta.url)
-      const exit = yield* Layer.build(contactsOnRegistrar(missing, "1 second")).pipe(
-        Effect.provide(DatabaseLive),
-        Effect.provide(AppConfig.Default),
-        Effect.provide(configFor(sqliteFile)),
-        // The platform logs each failed start; the error is what this test reads.
-        Effect.provide(Logger.remove(Logger.defaultLogger)),
-        Effect.scoped,
-        Effect.exit
-      )
+      const exit = yield* Layer.build(onFile(contactsOnRegistrar(missing, "1 second"))).pipe(Effect.scoped, Effect.exit)
       expect(exit).toStrictEqual(Exit.fail(expect.objectContaining({
         _tag: "RegistrarNotStarted",
         message: expect.stringContaining("no-such-registrar.js")
+      })))
+    }))
+
+  it.live("that stops on its own ends the running service with an error that says so", () =>
+    Effect.gen(function* () {
+      const dying = new URL("../support/dying-registrar.ts", import.meta.url)
+      const exit = yield* launch(onFile(contactsOnRegistrar(dying))).pipe(Effect.timeout("20 seconds"), Effect.exit)
+      expect(exit).toStrictEqual(Exit.fail(expect.objectContaining({
+        _tag: "RegistrarStopped",
+        message: expect.stringContaining("exit code 3")
       })))
     }))
 })
