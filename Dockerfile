@@ -23,9 +23,9 @@ ENV NODE_ENV=production \
 WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
-# The service is one bundled file (unused modules left out: ~45 MB less resident);
-# node_modules is still needed for the native SQLite driver, and dist/src for
-# `node dist/src/reconcile.js`.
+# The service is two bundled files, dist/mini-crm.js and the registrar thread's
+# dist/registrar.js (unused modules left out: ~45 MB less resident); node_modules is
+# still needed for the native SQLite driver, and dist/src for `node dist/src/reconcile.js`.
 COPY --from=build /app/dist ./dist
 RUN mkdir -p /data && chown node:node /data
 USER node
