@@ -32,6 +32,8 @@ export const startOn = (
     DATABASE_URL: store.url,
     LOG_LEVEL: logLevel,
     API_TOKEN: token,
+    // `REGISTRATION_THREAD=false npm run bench` measures the service on one thread.
+    ...(process.env.REGISTRATION_THREAD === undefined ? {} : { REGISTRATION_THREAD: process.env.REGISTRATION_THREAD }),
     ...extraEnv
   }
   const name = script.split("/").pop()?.replace(/\.js$/, "") ?? "server"

@@ -1,5 +1,5 @@
 import { HttpApiBuilder, HttpApiSwagger, HttpMiddleware } from "@effect/platform"
-import { Context, Effect, Function, Layer } from "effect"
+import { Context, Effect, Function, Layer, Option } from "effect"
 import { AppConfig } from "../services/AppConfig.js"
 import { Contacts } from "../services/Contacts.js"
 import { DatabaseLive } from "../services/Database.js"
@@ -25,17 +25,20 @@ const ApiLive = HttpApiBuilder.api(Api).pipe(
 )
 
 /**
- * Registrations run on the registrar thread when there is one to start (`registrar`,
- * given by the entry point), REGISTRATION_THREAD allows it, and the database can be
- * opened by a second connection: a file or PostgreSQL, not an in-memory SQLite.
+ * Whether registrations run on the registrar thread. Unset, they do on a SQLite file,
+ * where the thread measured 1.5× the registrations per second of one thread, and do
+ * not on PostgreSQL, where it bought nothing measurable (docs/performance.md). An
+ * in-memory SQLite database cannot be opened by a second connection: never there.
  */
+const onRegistrar = ({ database, registrationThread }: AppConfig) =>
+  database._tag === "Sqlite"
+    ? database.filename !== ":memory:" && Option.getOrElse(registrationThread, () => true)
+    : Option.getOrElse(registrationThread, () => false)
+
 const contactsLive = (registrar: URL | undefined) => {
   const here = Layer.merge(Contacts.Default, NoRegistrar)
   return registrar === undefined ? here : Layer.unwrapEffect(
-    Effect.map(AppConfig, ({ database, registrationThread }) =>
-      registrationThread && !(database._tag === "Sqlite" && database.filename === ":memory:")
-        ? contactsOnRegistrar(registrar)
-        : here)
+    Effect.map(AppConfig, (config) => onRegistrar(config) ? contactsOnRegistrar(registrar) : here)
   )
 }
 

@@ -55,8 +55,8 @@ export class AppConfig extends Effect.Service<AppConfig>()("AppConfig", {
       // An empty API_TOKEN is treated as unset rather than as "the empty string is the password".
       apiToken: Option.filter(token, (t) => Redacted.value(t).length > 0),
       logLevel: yield* Config.logLevel("LOG_LEVEL").pipe(Config.withDefault(LogLevel.Info)),
-      // Registrations on a thread of their own (see Registrar.ts); off keeps everything on one thread.
-      registrationThread: yield* Config.boolean("REGISTRATION_THREAD").pipe(Config.withDefault(true)),
+      // Registrations on a thread of their own (see Registrar.ts); unset, the database decides (Server.ts).
+      registrationThread: yield* Config.option(Config.boolean("REGISTRATION_THREAD")),
       randomSeed: yield* Config.option(Config.string("RANDOM_SEED")),
       shutdownGrace: yield* Config.duration("SHUTDOWN_GRACE").pipe(Config.withDefault(Duration.seconds(10))),
       idempotencyTtl: yield* Config.duration("IDEMPOTENCY_TTL").pipe(Config.withDefault(Duration.hours(24))),

@@ -7,6 +7,7 @@ import { join } from "node:path"
 import { Contact } from "../../src/domain/Contact.js"
 import { Reconciliation } from "../../src/services/Reconciliation.js"
 import { sqliteFile } from "../support/Database.js"
+import { postgres, postgresReachable } from "../support/Databases.js"
 import { type Reply, request, startReplica } from "../support/Replica.js"
 
 const decodeContact = Schema.decodeUnknownSync(Contact)
@@ -62,12 +63,23 @@ const stored = (file: string, ids: ReadonlyArray<number>) =>
 const databaseFile = () => join(mkdtempSync(join(tmpdir(), "mini-crm-")), "crm.db")
 
 describe("a real server process", () => {
-  it.live("on a database file runs registrations on a thread of their own, unless REGISTRATION_THREAD=false", () =>
+  it.live("runs registrations on a thread of their own on a SQLite file, not on PostgreSQL, unless REGISTRATION_THREAD says", () =>
     Effect.gen(function* () {
       const line = "registrations run on a thread of their own"
-      for (const [setting, threaded] of [[undefined, true], ["false", false]] as const) {
+      const sqliteUrl = Effect.sync(() => `sqlite:${databaseFile()}`)
+      const cases = [
+        { database: sqliteUrl, setting: undefined, threaded: true },
+        { database: sqliteUrl, setting: "false", threaded: false },
+        ...(postgresReachable
+          ? [
+            { database: postgres.url, setting: undefined, threaded: false },
+            { database: postgres.url, setting: "true", threaded: true }
+          ]
+          : [])
+      ]
+      for (const { database, setting, threaded } of cases) {
         const replica = yield* startReplica({
-          DATABASE_URL: `sqlite:${databaseFile()}`,
+          DATABASE_URL: yield* database,
           LOG_LEVEL: "info",
           ...(setting === undefined ? {} : { REGISTRATION_THREAD: setting })
         })
@@ -78,7 +90,7 @@ describe("a real server process", () => {
         replica.process.kill("SIGTERM")
         expect(yield* replica.exited).toBe(0)
       }
-    }).pipe(Effect.scoped), { timeout: 60_000 })
+    }).pipe(Effect.scoped), { timeout: 90_000 })
 
   it.live("on SIGTERM mid-burst answers correctly or not at all, stores every 201, and exits 0", () =>
     Effect.gen(function* () {

@@ -30,7 +30,7 @@ export const TestApp = (db: TestDatabase = sqlite, env: Record<string, string> =
     Layer.provide(RuntimeLive),
     Layer.provideMerge(DatabaseLive),
     Layer.provideMerge(AppConfig.Default),
-    Layer.provide(configFor(db, env))
+    Layer.provide(configFor(db, db.registrar === true ? { REGISTRATION_THREAD: "true", ...env } : env))
   )
 
 /** Sends a request the typed client would refuse to build: malformed JSON, wrong types, extra fields. */
