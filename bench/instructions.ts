@@ -76,7 +76,9 @@ const start = async (script: string, store: Store, out: string): Promise<{ pid: 
       LOG_LEVEL: options.logLevel,
       API_TOKEN: token,
       PORT: String(port),
-      RANDOM_SEED: String(options.seed)
+      RANDOM_SEED: String(options.seed),
+      // `REGISTRATION_THREAD=false npm run bench:instructions` counts the service on one thread.
+      ...(process.env.REGISTRATION_THREAD === undefined ? {} : { REGISTRATION_THREAD: process.env.REGISTRATION_THREAD })
     },
     stdio: ["ignore", log, log]
   })
