@@ -1,8 +1,7 @@
 import { describe, expect, layer } from "@effect/vitest"
-import { SqlClient } from "@effect/sql"
 import { Effect, Schema } from "effect"
 import type { OperatorId, SourceId } from "../../src/domain/Ids.js"
-import { adminClient, forEachDatabase, postgres, postgresReachable } from "../support/Databases.js"
+import { forEachDatabase, postgres, postgresReachable, refuseConnections } from "../support/Databases.js"
 import { newOperator, sourceWith } from "../support/Fixtures.js"
 import { Client, countRows, sendRaw, TestApp, unique } from "../support/TestApp.js"
 
@@ -261,15 +260,7 @@ describe.runIf(postgresReachable)("a database that stops accepting connections",
     it.effect("turns GET /health and every other endpoint into a 503 DatabaseUnavailable", () =>
       Effect.gen(function* () {
         expect((yield* sendRaw("GET", "/health")).status).toBe(200)
-        const app = yield* SqlClient.SqlClient
-        const [row] = yield* app<{ name: string }>`SELECT current_database() AS name`
-        // From another database (a database cannot refuse connections to itself while
-        // in use): refuse new sessions, then end the service's open ones.
-        yield* Effect.gen(function* () {
-          const admin = yield* SqlClient.SqlClient
-          yield* admin`ALTER DATABASE ${admin(row!.name)} ALLOW_CONNECTIONS false`
-          yield* admin`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ${row!.name}`
-        }).pipe(Effect.provide(adminClient))
+        yield* refuseConnections
 
         const response = yield* sendRaw("GET", "/health")
         expect(response.status, response.text).toBe(503)

@@ -6,7 +6,7 @@ import { DatabaseLive } from "../../src/services/Database.js"
 import { launch } from "../../src/http/Server.js"
 import type { Contacts } from "../../src/services/Contacts.js"
 import { contactsOnRegistrar, type Registrar } from "../../src/services/Registrar.js"
-import { adminClient, configFor, onRegistrar, postgres, postgresReachable, sqliteFile } from "../support/Databases.js"
+import { configFor, onRegistrar, postgres, postgresReachable, refuseConnections, sqliteFile } from "../support/Databases.js"
 import { staffedSource } from "../support/Fixtures.js"
 import { sendRaw, TestApp, unique } from "../support/TestApp.js"
 
@@ -64,14 +64,8 @@ describe.runIf(postgresReachable)("a database that stops accepting the registrar
         const { source } = yield* staffedSource([1])
         const register = sendRaw("POST", "/contacts", JSON.stringify({ external_id: unique("lead"), source_id: source }))
         expect((yield* register).status).toBe(201)
-        const sql = yield* SqlClient.SqlClient
-        const [row] = yield* sql<{ name: string }>`SELECT current_database() AS name`
-        // The registrar's connections are ended from another database; new ones are refused.
-        yield* Effect.gen(function* () {
-          const admin = yield* SqlClient.SqlClient
-          yield* admin`ALTER DATABASE ${admin(row!.name)} ALLOW_CONNECTIONS false`
-          yield* admin`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ${row!.name}`
-        }).pipe(Effect.provide(adminClient))
+        // The registrar's connections are ended too, and it cannot open new ones.
+        yield* refuseConnections
         const response = yield* register
         expect(response.status, response.text).toBe(503)
         expect(response.body).toEqual({ _tag: "DatabaseUnavailable", message: expect.any(String) })

@@ -13,9 +13,7 @@ const settings = Effect.runSync(
   })
 )
 
-/** A connection to the test server's own database, from which test databases are made and acted on. */
-export const adminClient = PgClient.layer({ url: Redacted.make(settings.adminUrl), maxConnections: 1 })
-const admin = adminClient
+const admin = PgClient.layer({ url: Redacted.make(settings.adminUrl), maxConnections: 1 })
 
 const reachable = await Effect.runPromise(
   SqlClient.SqlClient.pipe(
@@ -77,6 +75,22 @@ export const postgres: TestDatabase = {
 }
 
 export const postgresReachable = reachable
+
+/**
+ * Makes the service's PostgreSQL database unreachable: from another database (a
+ * database cannot refuse connections to itself while in use), refuses new sessions,
+ * then ends the open ones. Run where the service's SqlClient is provided.
+ */
+export const refuseConnections = Effect.gen(function* () {
+  const app = yield* SqlClient.SqlClient
+  const [row] = yield* app<{ name: string }>`SELECT current_database() AS name`
+  const name = row!.name
+  yield* Effect.gen(function* () {
+    const admin = yield* SqlClient.SqlClient
+    yield* admin`ALTER DATABASE ${admin(name)} ALLOW_CONNECTIONS false`
+    yield* admin`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ${name}`
+  }).pipe(Effect.provide(admin))
+})
 
 /** Sets the configuration for a fresh database of the given kind, plus any other variables. */
 export const configFor = (db: TestDatabase, env: Record<string, string> = {}) =>
