@@ -38,8 +38,8 @@ const LoggerLive = Layer.unwrapEffect(
 )
 
 /**
- * Settings that apply to every fiber of the process: the random source, the logger,
- * and no tracing: nothing collects spans, and building them for every request and
+ * Settings that apply to every fiber of a thread (the main thread and the registrar
+ * each build their own): the random source, the logger, and no tracing: nothing collects spans, and building them for every request and
  * statement is a measurable share of a registration.
  */
 export const RuntimeLive = Layer.mergeAll(RandomLive, LoggerLive, Layer.setTracerEnabled(false))
