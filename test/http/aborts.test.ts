@@ -2,11 +2,11 @@ import { HttpServer } from "@effect/platform"
 import { expect, layer } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { Reconciliation } from "../../src/services/Reconciliation.js"
-import { forEachDatabase } from "../support/Databases.js"
+import { forEachDatabase, labelOf } from "../support/Databases.js"
 import { staffedSource } from "../support/Fixtures.js"
 import { Client, TestApp, unique } from "../support/TestApp.js"
 
-forEachDatabase((db) => layer(Layer.provideMerge(Reconciliation.Default, TestApp(db)))(`clients that hang up on ${db.name}`, (it) => {
+forEachDatabase((db) => layer(Layer.provideMerge(Reconciliation.Default, TestApp(db)))(`clients that hang up on ${labelOf(db)}`, (it) => {
   it.effect("leave no half-written registration behind, and the service keeps answering", () =>
     Effect.gen(function* () {
       const client = yield* Client
@@ -31,4 +31,4 @@ forEachDatabase((db) => layer(Layer.provideMerge(Reconciliation.Default, TestApp
       const loads = stats.operators.filter((o) => o.sources.some((s) => s.source_id === source))
       expect(loads.every((o) => o.load <= o.max_load)).toBe(true)
     }), { timeout: 30_000 })
-}))
+}), { registrar: true })
