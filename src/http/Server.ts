@@ -59,11 +59,8 @@ const routes = HttpApiBuilder.serve(requestLog).pipe(
   Layer.provide(ApiLive)
 )
 
-/** Every route over the given services: the service's own, or a stand-in. */
+/** Every route over the given services; tests serve it on a test server. */
 export const httpOver = <E, R>(services: Layer.Layer<Services, E, R>) => Layer.provide(routes, services)
-
-/** Every route, given a database and the configuration, all on this thread; tests serve it on a test server. */
-export const HttpLive = httpOver(servicesLive())
 
 /**
  * Runs the service until it is told to stop (SIGTERM, SIGINT), or until its registrar
