@@ -1,7 +1,7 @@
 import { HttpApiBuilder, HttpApiSwagger, HttpMiddleware } from "@effect/platform"
 import { Context, Effect, Function, Layer, Option } from "effect"
 import { AppConfig } from "../services/AppConfig.js"
-import { Contacts } from "../services/Contacts.js"
+import { Contacts, IdempotencyKeySweep } from "../services/Contacts.js"
 import { DatabaseLive } from "../services/Database.js"
 import { Leads } from "../services/Leads.js"
 import { Operators } from "../services/Operators.js"
@@ -44,7 +44,14 @@ const contactsLive = (registrar: URL | undefined) => {
 
 /** The services of every route, over the configured database. */
 export const servicesLive = (registrar?: URL) =>
-  Layer.mergeAll(Operators.Default, Sources.Default, contactsLive(registrar), Leads.Default, StatsService.Default)
+  Layer.mergeAll(
+    Operators.Default,
+    Sources.Default,
+    contactsLive(registrar),
+    IdempotencyKeySweep,
+    Leads.Default,
+    StatsService.Default
+  )
 
 type Services = Layer.Layer.Success<ReturnType<typeof servicesLive>>
 

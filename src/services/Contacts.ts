@@ -1,5 +1,5 @@
 import { SqlClient } from "@effect/sql"
-import { Clock, Duration, Effect, Option, Schedule, Schema } from "effect"
+import { Clock, Duration, Effect, Layer, Option, Schedule, Schema } from "effect"
 import { createHash } from "node:crypto"
 import { Contact, type ContactFilter, type RegisterContact } from "../domain/Contact.js"
 import { ContactClosed, ContactNotFound, IdempotencyKeyReused, SourceNotFound } from "../domain/Errors.js"
@@ -17,12 +17,34 @@ export const ContactRow = Schema.transform(
 )
 export const contactColumns = "id, lead_id, source_id, operator_id, is_active, message, created_at, closed_at"
 
+/** The moment before which an Idempotency-Key has expired. */
+const keysBefore = (ttl: Duration.Duration) =>
+  Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms - Duration.toMillis(ttl)).toISOString())
+
+/**
+ * Expired keys are dead weight: they are swept now and then, off the request path, by
+ * the main thread only (a registrar thread, which has Contacts of its own, does not).
+ */
+export const IdempotencyKeySweep = Layer.scopedDiscard(
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    const { idempotencyTtl } = yield* AppConfig
+    const sweep = Effect.flatMap(keysBefore(idempotencyTtl), (before) =>
+      sql`DELETE FROM idempotency_keys WHERE created_at < ${before}`)
+    yield* sweep.pipe(
+      Effect.catchAllCause((cause) => Effect.logWarning("could not sweep expired idempotency keys", cause)),
+      Effect.repeat(Schedule.spaced("1 hour")),
+      Effect.forkScoped
+    )
+  })
+)
+
 /** Key of the unassigned bucket in contact_counts. */
 const UNASSIGNED = 0
 
 export class Contacts extends Effect.Service<Contacts>()("Contacts", {
   dependencies: [Distribution.Default],
-  scoped: Effect.gen(function* () {
+  effect: Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     const distribution = yield* Distribution
     const { idempotencyTtl } = yield* AppConfig
@@ -74,7 +96,7 @@ export class Contacts extends Effect.Service<Contacts>()("Contacts", {
       })
 
     const storedKey = decodeFirst(Schema.Struct({ fingerprint: Schema.String, contact_id: ContactId }))
-    const cutoff = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms - Duration.toMillis(idempotencyTtl)).toISOString())
+    const cutoff = keysBefore(idempotencyTtl)
 
     // The key is claimed before anything else, so concurrent repeats queue on its row
     // and, once the first commits, read the contact it created. An expired key is
@@ -112,14 +134,6 @@ export class Contacts extends Effect.Service<Contacts>()("Contacts", {
       Effect.flatMap(now, (created_at) =>
         idempotencyKey === undefined ? create(input, created_at) : createOnce(input, idempotencyKey, created_at)
       ).pipe(sql.withTransaction, Effect.catchTag("SqlError", Effect.die))
-
-    // Expired keys are dead weight: sweep them now and then, off the request path.
-    const sweep = Effect.flatMap(cutoff, (before) => sql`DELETE FROM idempotency_keys WHERE created_at < ${before}`)
-    yield* sweep.pipe(
-      Effect.catchAllCause((cause) => Effect.logWarning("could not sweep expired idempotency keys", cause)),
-      Effect.repeat(Schedule.spaced("1 hour")),
-      Effect.forkScoped
-    )
 
     const release = (operator: OperatorId | null, source: SourceId) =>
       Effect.gen(function* () {

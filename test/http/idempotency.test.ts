@@ -1,9 +1,10 @@
 import { describe, expect, layer, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { SqlClient } from "@effect/sql"
+import { Effect, TestClock } from "effect"
 import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { forEachDatabase, labelOf, type TestDatabase } from "../support/Databases.js"
+import { forEachDatabase, labelOf, onRegistrar, sqliteFile, type TestDatabase } from "../support/Databases.js"
 import { staffedSource } from "../support/Fixtures.js"
 import { Client, countRows, sendRaw, TestApp, unique } from "../support/TestApp.js"
 
@@ -101,6 +102,17 @@ describe("Idempotency-Key lifetime", () => {
       expect(first.reply.status).toBe(201)
       expect(again.body).toEqual(first.reply.body)
     }))
+
+  it.effect("expired keys are swept every hour, also with registrations on their own thread", () =>
+    Effect.gen(function* () {
+      const sql = yield* SqlClient.SqlClient
+      // On the test clock it is 1970-01-01T00:00Z; an hour on, keys from before 1969-12-31T01:00Z have expired.
+      yield* sql`INSERT INTO idempotency_keys (key, fingerprint, contact_id, created_at)
+                 VALUES ('expired', 'f', NULL, '1969-12-30T00:00:00.000Z'), ('recent', 'f', NULL, '1970-01-01T00:30:00.000Z')`
+      yield* TestClock.adjust("1 hour")
+      const left = yield* sql<{ key: string }>`SELECT key FROM idempotency_keys ORDER BY key`
+      expect(left.map((row) => row.key)).toEqual(["recent"])
+    }).pipe(Effect.provide(TestApp(onRegistrar(sqliteFile)))))
 
   it.live("ends after IDEMPOTENCY_TTL: the key then registers a new contact", () =>
     Effect.gen(function* () {
