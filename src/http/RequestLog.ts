@@ -1,6 +1,7 @@
 import { HttpApp, HttpMiddleware, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { Cause, Clock, Effect, Exit } from "effect"
 import { randomUUID } from "node:crypto"
+import { closingWhenDraining, Draining } from "./Shutdown.js"
 
 /** The path of a request's URL, without the query string. */
 export const pathOf = (url: string) => url.split("?", 1)[0]!
@@ -14,7 +15,8 @@ const statusOf = (exit: Exit.Exit<HttpServerResponse.HttpServerResponse, unknown
 /**
  * One JSON line per request: request_id, method, path, status, duration_ms. The
  * query string is left out (it can carry customer identifiers such as
- * external_id), and so are bodies and headers, so no token reaches the logs.
+ * external_id), and so are bodies and headers, so no token reaches the logs. Every
+ * answer carries its X-Request-Id, and while the server drains, Connection: close.
  */
 export const requestLog = HttpMiddleware.make((app) =>
   Effect.gen(function* () {
@@ -25,8 +27,9 @@ export const requestLog = HttpMiddleware.make((app) =>
     const path = pathOf(request.url)
     // The wrapped app writes its response itself; a pre-response handler is the
     // hook that still reaches every response, errors included.
+    const draining = yield* Draining
     yield* HttpApp.appendPreResponseHandler((_, response) =>
-      Effect.succeed(HttpServerResponse.setHeader(response, "x-request-id", request_id)))
+      closingWhenDraining(draining, HttpServerResponse.setHeader(response, "x-request-id", request_id)))
     return yield* app.pipe(
       Effect.onExit((exit) =>
         Effect.flatMap(Clock.currentTimeNanos, (ended) =>

@@ -1,4 +1,4 @@
-import { HttpApiBuilder, HttpApiSwagger, HttpMiddleware } from "@effect/platform"
+import { HttpApiBuilder, HttpApiSwagger, HttpMiddleware, HttpServer } from "@effect/platform"
 import { Context, Effect, Function, Layer, Option } from "effect"
 import { AppConfig } from "../services/AppConfig.js"
 import { Contacts, IdempotencyKeySweep } from "../services/Contacts.js"
@@ -14,6 +14,7 @@ import { AuthorizationLive } from "./AuthorizationHttp.js"
 import { ContactsHttp } from "./ContactsHttp.js"
 import { guards } from "./Middleware.js"
 import { requestLog } from "./RequestLog.js"
+import { DrainingLive, nodeServer } from "./Shutdown.js"
 import { LeadsHttp } from "./LeadsHttp.js"
 import { OperatorsHttp } from "./OperatorsHttp.js"
 import { SourcesHttp } from "./SourcesHttp.js"
@@ -63,7 +64,8 @@ const routes = HttpApiBuilder.serve(requestLog).pipe(
   Layer.provide(HttpApiBuilder.middleware(guards)),
   Layer.provide(HttpApiSwagger.layer({ path: "/docs" })),
   Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
-  Layer.provide(ApiLive)
+  Layer.provide(ApiLive),
+  Layer.provideMerge(DrainingLive)
 )
 
 /** Every route over the given services; tests serve it on a test server. */
@@ -92,3 +94,15 @@ export const withServer = <A, E, R, SE, SR>(server: Layer.Layer<A, E, R>, servic
     Layer.provide(RuntimeLive),
     Layer.provide(AppConfig.Default)
   )
+
+/**
+ * The service as it runs: on HOST:PORT, with registrations on their own thread where
+ * that pays, draining its connections on shutdown before anything else is released.
+ */
+export const serviceLive = (registrar: URL) => {
+  const { listen, drain } = nodeServer()
+  return Layer.provideMerge(
+    Layer.provide(drain, AppConfig.Default),
+    withServer(listen, servicesLive(registrar)).pipe(HttpServer.withLogAddress)
+  )
+}

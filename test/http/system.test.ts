@@ -1,6 +1,7 @@
 import { describe, expect, layer } from "@effect/vitest"
-import { Effect, Schema } from "effect"
+import { Effect, Ref, Schema } from "effect"
 import type { OperatorId, SourceId } from "../../src/domain/Ids.js"
+import { Draining } from "../../src/http/Shutdown.js"
 import { forEachDatabase, postgres, postgresReachable, refuseConnections } from "../support/Databases.js"
 import { newOperator, sourceWith } from "../support/Fixtures.js"
 import { Client, countRows, sendRaw, TestApp, unique } from "../support/TestApp.js"
@@ -273,4 +274,20 @@ describe.runIf(postgresReachable)("a database that stops accepting connections",
         }
       }).pipe(Effect.orDie))
   })
+})
+
+layer(TestApp())("a server that drains", (it) => {
+  const keepAlive = { connection: "keep-alive" }
+  it.effect("answers requests in flight with Connection: close, so kept-alive clients go elsewhere", () =>
+    Effect.gen(function* () {
+      const before = yield* sendRaw("GET", "/operators", undefined, "application/json", keepAlive)
+      expect(before.headers["connection"]).toBe("keep-alive")
+      yield* Effect.flatMap(Draining, (draining) => Ref.set(draining, true))
+      const answers = [
+        yield* sendRaw("GET", "/operators", undefined, "application/json", keepAlive),
+        yield* sendRaw("POST", "/operators", JSON.stringify({ name: unique("Late") }), "application/json", keepAlive),
+        yield* sendRaw("GET", "/operators/999999", undefined, "application/json", keepAlive)
+      ]
+      expect(answers.map((a) => [a.status, a.headers["connection"]])).toEqual([[200, "close"], [201, "close"], [404, "close"]])
+    }))
 })
