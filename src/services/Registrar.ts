@@ -23,8 +23,24 @@ interface Registration {
   readonly key: string | undefined
 }
 
-/** A database failure keeps its driver code across the thread, so the answer (503 or 500) is the same as in-process. */
-const SqlFailure = Schema.TaggedStruct("SqlFailure", { code: Schema.String, message: Schema.String })
+/**
+ * A database failure keeps its driver code across the thread, so the answer (503 or 500)
+ * is the same as in-process, and the driver's own error, so the log says what failed.
+ */
+const SqlFailure = Schema.TaggedStruct("SqlFailure", {
+  code: Schema.String,
+  message: Schema.String,
+  cause: Schema.Struct({ name: Schema.String, message: Schema.String })
+})
+
+const sqlFailure = (error: SqlError.SqlError) =>
+  SqlFailure.make({
+    code: causeCode(error),
+    message: error.message,
+    cause: error.cause instanceof Error
+      ? { name: error.cause.name, message: error.cause.message }
+      : { name: "Error", message: String(error.cause) }
+  })
 
 /** What a registration can fail with, in a form that crosses the thread (a structured clone drops classes). */
 const RegistrationFailure = Schema.Union(SourceNotFound, IdempotencyKeyReused, SqlFailure)
@@ -39,7 +55,7 @@ export const RegistrarLive = WorkerRunner.layer(
     Effect.flatMap(Contacts, (contacts) => contacts.register(input, key)).pipe(
       Effect.catchSomeDefect((defect) =>
         defect instanceof SqlError.SqlError
-          ? Option.some(Effect.fail(SqlFailure.make({ code: causeCode(defect), message: defect.message })))
+          ? Option.some(Effect.fail(sqlFailure(defect)))
           : Option.none()
       )
     ),
@@ -68,7 +84,10 @@ export const NoRegistrar = Layer.succeed(Registrar, { stopped: Effect.never })
 const fromRegistrar = (failure: unknown) =>
   Effect.flatMap(Effect.orDie(decodeFailure(failure)), (decoded) =>
     decoded._tag === "SqlFailure"
-      ? Effect.die(new SqlError.SqlError({ cause: { code: decoded.code }, message: decoded.message }))
+      ? Effect.die(new SqlError.SqlError({
+        cause: Object.assign(new Error(decoded.cause.message), { name: decoded.cause.name, code: decoded.code }),
+        message: decoded.message
+      }))
       : Effect.fail(decoded))
 
 /**

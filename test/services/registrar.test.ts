@@ -1,5 +1,5 @@
 import { SqlClient } from "@effect/sql"
-import { describe, expect, it, layer } from "@effect/vitest"
+import { describe, expect, it, layer, vi } from "@effect/vitest"
 import { Effect, Exit, Layer, Logger } from "effect"
 import { AppConfig } from "../../src/services/AppConfig.js"
 import { DatabaseLive } from "../../src/services/Database.js"
@@ -41,16 +41,21 @@ describe("the registrar thread", () => {
     }))
 })
 
-layer(TestApp(onRegistrar(sqliteFile)))("a database error on the registrar thread", (it) => {
-  it.effect("is answered as on the main thread: a statement the database refuses is a 500, and nothing is half-written", () =>
+layer(TestApp(onRegistrar(sqliteFile), { LOG_LEVEL: "error" }))("a database error on the registrar thread", (it) => {
+  it.effect("is answered and logged as on the main thread: a statement the database refuses is a 500 whose log line quotes the database, and nothing is half-written", () =>
     Effect.gen(function* () {
       const { source, operators } = yield* staffedSource([1])
       const sql = yield* SqlClient.SqlClient
       // The counter statement comes last in a registration: the lead upsert and the claim before it must roll back.
       yield* sql`DROP TABLE contact_counts`
-      const response = yield* sendRaw("POST", "/contacts", JSON.stringify({ external_id: unique("lead"), source_id: source }))
+      const errorLines = vi.spyOn(console, "log").mockImplementation(() => {})
+      const response = yield* sendRaw("POST", "/contacts", JSON.stringify({ external_id: unique("lead"), source_id: source }), "application/json", { "x-request-id": "trace-db-1" })
+      const logged = errorLines.mock.calls.map((args) => String(args[0]))
+      errorLines.mockRestore()
       expect(response.status, response.text).toBe(500)
       expect(response.body).toEqual({ _tag: "InternalError", message: expect.any(String) })
+      const failure = logged.find((line) => line.includes(`"request_id":"trace-db-1"`))
+      expect(failure).toContain("no such table: contact_counts")
       const [written] = yield* sql<{ leads: number; load: number }>`
         SELECT (SELECT COUNT(*) FROM leads) AS leads, (SELECT load FROM operators WHERE id = ${operators[0]!}) AS load`
       expect(written).toEqual({ leads: 0, load: 0 })
