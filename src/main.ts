@@ -1,7 +1,7 @@
 import { NodeRuntime } from "@effect/platform-node"
-import { launch, serviceLive } from "./http/Server.js"
+import { launch, listening } from "./http/Server.js"
 
 /** Beside this file: registrar.js when built, registrar.ts when run through tsx. */
 const registrar = new URL(import.meta.url.endsWith(".ts") ? "./registrar.ts" : "./registrar.js", import.meta.url)
 
-serviceLive(registrar).pipe(launch, (main) => NodeRuntime.runMain(main, { disablePrettyLogger: true }))
+listening(registrar).pipe(launch, (main) => NodeRuntime.runMain(main, { disablePrettyLogger: true }))

@@ -99,7 +99,7 @@ export const withServer = <A, E, R, SE, SR>(server: Layer.Layer<A, E, R>, servic
  * The service as it runs: on HOST:PORT, with registrations on their own thread where
  * that pays, draining its connections on shutdown before anything else is released.
  */
-export const serviceLive = (registrar: URL) => {
+export const listening = (registrar: URL) => {
   const { listen, drain } = nodeServer()
   return Layer.provideMerge(
     Layer.provide(drain, AppConfig.Default),

@@ -48,10 +48,12 @@ layer(TestApp(onRegistrar(sqliteFile), { LOG_LEVEL: "error" }))("a database erro
       const sql = yield* SqlClient.SqlClient
       // The counter statement comes last in a registration: the lead upsert and the claim before it must roll back.
       yield* sql`DROP TABLE contact_counts`
-      const errorLines = vi.spyOn(console, "log").mockImplementation(() => {})
-      const response = yield* sendRaw("POST", "/contacts", JSON.stringify({ external_id: unique("lead"), source_id: source }), "application/json", { "x-request-id": "trace-db-1" })
-      const logged = errorLines.mock.calls.map((args) => String(args[0]))
-      errorLines.mockRestore()
+      // Errors are written at once with console.log; routine lines wait in a batch.
+      const logged: Array<string> = []
+      const spy = vi.spyOn(console, "log").mockImplementation((line) => logged.push(String(line)))
+      const response = yield* sendRaw("POST", "/contacts", JSON.stringify({ external_id: unique("lead"), source_id: source }), "application/json", { "x-request-id": "trace-db-1" }).pipe(
+        Effect.ensuring(Effect.sync(() => spy.mockRestore()))
+      )
       expect(response.status, response.text).toBe(500)
       expect(response.body).toEqual({ _tag: "InternalError", message: expect.any(String) })
       const failure = logged.find((line) => line.includes(`"request_id":"trace-db-1"`))
