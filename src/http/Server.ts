@@ -83,8 +83,8 @@ export const launch = <A, E, R>(service: Layer.Layer<A | Registrar, E, R>) =>
  * service's own, or the benchmark's stand-in). Layers are built in order and released
  * in reverse: the database and the services (the registrar thread among them) are
  * ready before the server listens, so no early request waits on a half-started
- * service; on shutdown the server stops accepting and drains its requests while they
- * are still there, and only then are they closed.
+ * service; on shutdown they are closed only after the server. Draining the server's
+ * connections before its routes go is `listening`'s part.
  */
 export const withServer = <A, E, R, SE, SR>(server: Layer.Layer<A, E, R>, services: Layer.Layer<Services, SE, SR>) =>
   routes.pipe(
