@@ -8,7 +8,7 @@ import { ContactId, LeadId, type OperatorId, type SourceId } from "../domain/Ids
 import { DEFAULT_LIMIT, toPage } from "../domain/Paging.js"
 import { AppConfig } from "./AppConfig.js"
 import { Distribution } from "./Distribution.js"
-import { decodeFirst, decodeRows, now } from "./Sql.js"
+import { decodeFirst, decodeRows, inTransaction, now, transaction } from "./Sql.js"
 
 export const ContactRow = Schema.transform(
   Schema.Struct({ ...Contact.fields, is_active: IntBool }),
@@ -64,18 +64,18 @@ export class Contacts extends Effect.Service<Contacts>()("Contacts", {
     // contacts for one external_id meet on the UNIQUE constraint and share one row.
     const create = (input: RegisterContact, created_at: string) =>
       Effect.gen(function* () {
-        const lead = yield* leadId(sql`
+        const lead = yield* leadId(inTransaction(sql`
           INSERT INTO leads (external_id, contacts_count, created_at)
           VALUES (${input.external_id}, 1, ${created_at})
           ON CONFLICT (external_id) DO UPDATE SET contacts_count = leads.contacts_count + 1
-          RETURNING id`).pipe(Effect.map(Option.getOrThrow))
+          RETURNING id`)).pipe(Effect.map(Option.getOrThrow))
         const assigned = yield* distribution.assign(input.source_id)
         if (Option.isNone(assigned)) return yield* SourceNotFound.of(input.source_id)
         const operator = Option.getOrNull(assigned.value)
-        const inserted = yield* contactId(sql`
+        const inserted = yield* contactId(inTransaction(sql`
           INSERT INTO contacts (lead_id, source_id, operator_id, is_active, message, created_at)
           VALUES (${lead.id}, ${input.source_id}, ${operator}, 1, ${input.message ?? null}, ${created_at})
-          RETURNING id`).pipe(Effect.map(Option.getOrThrow))
+          RETURNING id`)).pipe(Effect.map(Option.getOrThrow))
         // The new contact is the row just written: only its id is read back and decoded.
         const contact = new Contact({
           id: inserted.id,
@@ -87,11 +87,11 @@ export class Contacts extends Effect.Service<Contacts>()("Contacts", {
           created_at,
           closed_at: null
         }, { disableValidation: true })
-        yield* sql`
+        yield* inTransaction(sql`
           INSERT INTO contact_counts (source_id, operator_id, active, total)
           VALUES (${input.source_id}, ${operator ?? UNASSIGNED}, 1, 1)
           ON CONFLICT (source_id, operator_id)
-          DO UPDATE SET active = contact_counts.active + 1, total = contact_counts.total + 1`
+          DO UPDATE SET active = contact_counts.active + 1, total = contact_counts.total + 1`)
         return contact
       })
 
@@ -106,20 +106,20 @@ export class Contacts extends Effect.Service<Contacts>()("Contacts", {
         const fingerprint = createHash("sha256")
           .update(JSON.stringify([input.external_id, input.source_id, input.message ?? null]))
           .digest("hex")
-        const claimed = yield* sql`
+        const claimed = yield* inTransaction(sql`
           INSERT INTO idempotency_keys (key, fingerprint, contact_id, created_at)
           VALUES (${key}, ${fingerprint}, NULL, ${created_at})
           ON CONFLICT (key) DO UPDATE
           SET fingerprint = excluded.fingerprint, contact_id = NULL, created_at = excluded.created_at
           WHERE idempotency_keys.created_at < ${yield* cutoff}
-          RETURNING key`
+          RETURNING key`)
         if (claimed.length === 1) {
           const contact = yield* create(input, created_at)
-          yield* sql`UPDATE idempotency_keys SET contact_id = ${contact.id} WHERE key = ${key}`
+          yield* inTransaction(sql`UPDATE idempotency_keys SET contact_id = ${contact.id} WHERE key = ${key}`)
           return contact
         }
         const stored = yield* storedKey(
-          sql`SELECT fingerprint, contact_id FROM idempotency_keys WHERE key = ${key}`
+          inTransaction(sql`SELECT fingerprint, contact_id FROM idempotency_keys WHERE key = ${key}`)
         ).pipe(Effect.map(Option.getOrThrow))
         if (stored.fingerprint !== fingerprint) {
           return yield* new IdempotencyKeyReused({
@@ -133,7 +133,7 @@ export class Contacts extends Effect.Service<Contacts>()("Contacts", {
     const register = (input: RegisterContact, idempotencyKey?: string) =>
       Effect.flatMap(now, (created_at) =>
         idempotencyKey === undefined ? create(input, created_at) : createOnce(input, idempotencyKey, created_at)
-      ).pipe(sql.withTransaction, Effect.catchTag("SqlError", Effect.die))
+      ).pipe(transaction(sql), Effect.catchTag("SqlError", Effect.die))
 
     const release = (operator: OperatorId | null, source: SourceId) =>
       Effect.gen(function* () {

@@ -1,6 +1,7 @@
 import { SqlClient } from "@effect/sql"
 import { Effect, Option, Random, Schema } from "effect"
 import { OperatorId, SourceId } from "../domain/Ids.js"
+import { inTransaction } from "./Sql.js"
 
 export interface Candidate {
   readonly operator_id: OperatorId
@@ -63,27 +64,27 @@ export class Distribution extends Effect.Service<Distribution>()("Distribution",
     // a single row of NULLs when the source exists but nobody is available; no row
     // when the source does not exist.
     const available = (source: SourceId) =>
-      sql`
+      inTransaction(sql`
         SELECT o.id AS operator_id, w.weight AS weight
         FROM sources s
         LEFT JOIN source_operators w ON w.source_id = s.id AND w.weight > 0
         LEFT JOIN operators o ON o.id = w.operator_id AND o.is_active = 1 AND o.load < o.max_load
         WHERE s.id = ${source}
         ORDER BY w.operator_id
-      `.pipe(Effect.flatMap(decodeCandidates), Effect.orDie)
+      `).pipe(Effect.flatMap(decodeCandidates), Effect.orDie)
 
     const claim = (operator: OperatorId) =>
-      sql<{ id: number }>`
+      inTransaction(sql<{ id: number }>`
         UPDATE operators SET load = load + 1
         WHERE id = ${operator} AND is_active = 1 AND load < max_load
         RETURNING id
-      `.pipe(
+      `).pipe(
         Effect.map((rows) => rows.length === 1),
         Effect.orDie
       )
 
     /** None when the source does not exist; Some(None) when nobody is available. */
-    const assign = (source: SourceId): Effect.Effect<Option.Option<Option.Option<OperatorId>>> =>
+    const assign = (source: SourceId): Effect.Effect<Option.Option<Option.Option<OperatorId>>, never, SqlClient.TransactionConnection> =>
       Effect.gen(function* () {
         const rows = yield* available(source)
         if (rows.length === 0) return Option.none()

@@ -1,4 +1,4 @@
-import { SqlClient, SqlError } from "@effect/sql"
+import { SqlClient, SqlError, type Statement } from "@effect/sql"
 import { Array as Arr, Clock, Effect, Option, Schema } from "effect"
 
 export const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms).toISOString())
@@ -59,3 +59,23 @@ export const readTogether = (sql: SqlClient.SqlClient) => <A, E, R>(reads: Effec
       }),
       reads
     ).pipe(sql.withTransaction))
+
+/**
+ * Runs a statement on the connection of the transaction it is part of. @effect/sql runs
+ * each statement inside a span (a no-op one, with tracing off), a scope and a fresh
+ * look-up of that connection: ~8 µs a statement on SQLite, more than a one-row UPDATE
+ * itself takes, and a registration runs five. The statement is compiled as usual, with
+ * the client's dialect; no name transform is configured, so none is skipped.
+ */
+export const inTransaction = <A extends object>(
+  statement: Statement.Statement<A>
+): Effect.Effect<ReadonlyArray<A>, SqlError.SqlError, SqlClient.TransactionConnection> =>
+  Effect.flatMap(SqlClient.TransactionConnection, ([connection]) => {
+    const [text, params] = statement.compile()
+    return connection.execute(text, params, undefined)
+  })
+
+/** `sql.withTransaction`, typed as providing the connection that `inTransaction` runs on. */
+export const transaction = (sql: SqlClient.SqlClient) =>
+<A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  sql.withTransaction(effect) as Effect.Effect<A, E | SqlError.SqlError, Exclude<R, SqlClient.TransactionConnection>>

@@ -1,7 +1,9 @@
+import { SqlClient } from "@effect/sql"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, FastCheck as fc, Option, Random } from "effect"
 import { OperatorId, SourceId } from "../../src/domain/Ids.js"
 import { type Candidate, choose, Distribution, drawUntilClaimed, totalWeight } from "../../src/services/Distribution.js"
+import { transaction } from "../../src/services/Sql.js"
 import { freshSqlite, loads, type OperatorSeed, seedOperators } from "../support/Database.js"
 
 const candidates = (weights: ReadonlyArray<number>): Array<Candidate> =>
@@ -86,14 +88,18 @@ describe("Distribution service on SQLite", () => {
   })
   const available = (o: OperatorSeed) => o.is_active && o.load < o.max_load && (o.weight ?? 0) > 0
 
+  // As in a registration: the claim belongs to the transaction it is made in.
+  const assign = (source: SourceId) =>
+    Effect.flatMap(Effect.all([Distribution, SqlClient.SqlClient]), ([distribution, sql]) =>
+      distribution.assign(source).pipe(transaction(sql)))
+
   it.effect.prop(
     "picks only an active, non-full operator with a weight, claims one slot, and picks nobody exactly when none is available",
     [fc.array(operator, { maxLength: 8 }), fc.integer()],
     ([operators, seed]) =>
       Effect.gen(function* () {
         yield* seedOperators(operators)
-        const distribution = yield* Distribution
-        const result = yield* distribution.assign(SourceId.make(1)).pipe(Effect.withRandom(Random.make(seed)))
+        const result = yield* assign(SourceId.make(1)).pipe(Effect.withRandom(Random.make(seed)))
         const picked = Option.getOrThrow(result)
         const after = yield* loads
         if (!operators.some(available)) {
@@ -110,7 +116,6 @@ describe("Distribution service on SQLite", () => {
 
   it.effect("answers None for a source that does not exist", () =>
     Effect.gen(function* () {
-      const distribution = yield* Distribution
-      expect(yield* distribution.assign(SourceId.make(42))).toEqual(Option.none())
+      expect(yield* assign(SourceId.make(42))).toEqual(Option.none())
     }).pipe(Effect.provide(Distribution.Default), Effect.provide(freshSqlite)))
 })
