@@ -57,7 +57,11 @@ const migratePg = Layer.effectDiscard(
 const postgres = (target: Extract<DatabaseTarget, { _tag: "Postgres" }>) =>
   migratePg.pipe(Layer.provideMerge(PgClient.layer({ url: target.url, maxConnections: 10 })))
 
-/** SqlClient for the configured database, migrated and ready. */
+/**
+ * SqlClient for the configured database, migrated and ready. Neither client renames
+ * columns (no transformResultNames): the registration's statements bypass the
+ * statement wrapper that would apply it (`inTransaction`, Sql.ts).
+ */
 export const DatabaseLive = Layer.unwrapEffect(
   Effect.map(AppConfig, ({ database }) =>
     database._tag === "Sqlite" ? sqlite(database.filename) : postgres(database)
