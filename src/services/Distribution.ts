@@ -84,7 +84,9 @@ export class Distribution extends Effect.Service<Distribution>()("Distribution",
       )
 
     /** None when the source does not exist; Some(None) when nobody is available. */
-    const assign = (source: SourceId): Effect.Effect<Option.Option<Option.Option<OperatorId>>, never, SqlClient.TransactionConnection> =>
+    const assign = (
+      source: SourceId
+    ): Effect.Effect<Option.Option<Option.Option<OperatorId>>, never, SqlClient.TransactionConnection> =>
       Effect.gen(function* () {
         const rows = yield* available(source)
         if (rows.length === 0) return Option.none()
