@@ -49,7 +49,7 @@ export const drawUntilClaimed = <E, R>(
  * A candidate as the query below returns it. Unlike other rows, these are not decoded
  * through a schema: the columns are the integer keys and weights of our own tables
  * (NOT NULL, weight > 0), and decoding the 10–15 rows of a typical source costs
- * ~15 µs, more than the query itself, on every registration.
+ * nearly as much as running the query, on every registration.
  */
 interface CandidateRow {
   readonly operator_id: OperatorId | null
