@@ -147,8 +147,10 @@ const INSTRUCTIONS_USAGE = `npm run bench:instructions -- [options] [built serve
   --in-flight K            registrations in flight at once (8)
   --log-level L, --repeats F, --seed N  as for npm run bench
 Without a server given, counts the service (dist/mini-crm.js), the plain server and the
-service's HTTP stack alone; given bundles (npm run bundle-file -- src/main.ts
---outfile=dist/other.js), counts those, for comparing two builds of the service.
+service's HTTP stack alone; given bundles, counts those, for comparing two builds of the
+service. Each build needs a directory of its own under dist/, since the service starts
+the registrar.js beside it: npm run bundle-file -- src/main.ts --outfile=dist/a/mini-crm.js
+and npm run bundle-file -- src/registrar.ts --outfile=dist/a/registrar.js.
 `
 
 export const instructionOptions = (): InstructionOptions => {
