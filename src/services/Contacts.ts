@@ -130,10 +130,11 @@ export class Contacts extends Effect.Service<Contacts>()("Contacts", {
         return yield* get(stored.contact_id).pipe(Effect.catchTag("ContactNotFound", Effect.die))
       })
 
+    const inOneTransaction = transaction(sql)
     const register = (input: RegisterContact, idempotencyKey?: string) =>
       Effect.flatMap(now, (created_at) =>
         idempotencyKey === undefined ? create(input, created_at) : createOnce(input, idempotencyKey, created_at)
-      ).pipe(transaction(sql), Effect.catchTag("SqlError", Effect.die))
+      ).pipe(inOneTransaction, Effect.catchTag("SqlError", Effect.die))
 
     const release = (operator: OperatorId | null, source: SourceId) =>
       Effect.gen(function* () {

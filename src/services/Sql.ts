@@ -1,5 +1,5 @@
-import { SqlClient, SqlError, type Statement } from "@effect/sql"
-import { Array as Arr, Clock, Effect, Option, Schema } from "effect"
+import { SqlClient, type SqlConnection, SqlError, type Statement } from "@effect/sql"
+import { Array as Arr, Clock, Effect, Option, Schema, Scope } from "effect"
 
 export const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms).toISOString())
 
@@ -75,7 +75,27 @@ export const inTransaction = <A extends object>(
     return connection.execute(text, params, undefined)
   })
 
-/** `sql.withTransaction`, typed as providing the connection that `inTransaction` runs on. */
-export const transaction = (sql: SqlClient.SqlClient) =>
-<A, E, R>(effect: Effect.Effect<A, E, R>) =>
-  sql.withTransaction(effect) as Effect.Effect<A, E | SqlError.SqlError, Exclude<R, SqlClient.TransactionConnection>>
+/**
+ * `sql.withTransaction`, built from the same parts, typed as providing the connection
+ * that `inTransaction` runs on. BEGIN and COMMIT go through the client's cache of
+ * prepared statements: `@effect/sql` runs them unprepared, and SQLite's driver prepares
+ * them anew for every transaction (~15 % of a five-statement transaction). PostgreSQL's
+ * driver runs both kinds alike. Build it once per service, not per transaction.
+ */
+export const transaction = (sql: SqlClient.SqlClient) => {
+  const run = (text: string) => (connection: SqlConnection.Connection) =>
+    Effect.asVoid(connection.execute(text, [], undefined))
+  const withTransaction = SqlClient.makeWithTransaction({
+    transactionTag: SqlClient.TransactionConnection,
+    spanAttributes: [],
+    acquireConnection: Effect.flatMap(Scope.make(), (scope) =>
+      Effect.map(Scope.extend(sql.reserve, scope), (connection) => [scope, connection] as const)),
+    begin: run("BEGIN"),
+    commit: run("COMMIT"),
+    rollback: run("ROLLBACK"),
+    savepoint: (connection, id) => run(`SAVEPOINT effect_sql_${id}`)(connection),
+    rollbackSavepoint: (connection, id) => run(`ROLLBACK TO SAVEPOINT effect_sql_${id}`)(connection)
+  })
+  return <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+    withTransaction(effect) as Effect.Effect<A, E | SqlError.SqlError, Exclude<R, SqlClient.TransactionConnection>>
+}
