@@ -41,6 +41,24 @@ describe("the registrar thread", () => {
     }))
 })
 
+const crashing = new URL("../support/crashing-registrar.ts", import.meta.url)
+
+layer(TestApp(onRegistrar(sqliteFile), { LOG_LEVEL: "off" }, crashing))("a registrar thread that dies mid-registration", (it) => {
+  it.effect("fails that registration and every later one with a 500 at once, instead of leaving them waiting", () =>
+    Effect.gen(function* () {
+      const { source } = yield* staffedSource([1])
+      const register = sendRaw("POST", "/contacts", JSON.stringify({ external_id: unique("lead"), source_id: source }))
+      const during = yield* register.pipe(Effect.timeout("10 seconds"))
+      expect(during.status, during.text).toBe(500)
+      expect(during.body).toEqual({ _tag: "InternalError", message: expect.any(String) })
+      const after = yield* register.pipe(Effect.timeout("10 seconds"))
+      expect(after.status, after.text).toBe(500)
+      const sql = yield* SqlClient.SqlClient
+      const [written] = yield* sql<{ leads: number }>`SELECT COUNT(*) AS leads FROM leads`
+      expect(written).toEqual({ leads: 0 })
+    }).pipe(Effect.orDie))
+})
+
 layer(TestApp(onRegistrar(sqliteFile), { LOG_LEVEL: "error" }))("a database error on the registrar thread", (it) => {
   it.effect("is answered and logged as on the main thread: a statement the database refuses is a 500 whose log line quotes the database, and nothing is half-written", () =>
     Effect.gen(function* () {

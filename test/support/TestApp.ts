@@ -23,9 +23,9 @@ const registrar = new URL("../../src/registrar.ts", import.meta.url)
  * registrations on the registrar thread when the database says so. Exposes the
  * derived client, the raw HTTP client (for bodies the typed client cannot send) and the SqlClient.
  */
-export const TestApp = (db: TestDatabase = sqlite, env: Record<string, string> = {}) =>
+export const TestApp = (db: TestDatabase = sqlite, env: Record<string, string> = {}, registrarEntry = registrar) =>
   Client.Default.pipe(
-    Layer.provideMerge(httpOver(servicesLive(db.registrar === true ? registrar : undefined))),
+    Layer.provideMerge(httpOver(servicesLive(db.registrar === true ? registrarEntry : undefined))),
     Layer.provideMerge(NodeHttpServer.layerTest),
     Layer.provide(RuntimeLive),
     Layer.provideMerge(DatabaseLive),
