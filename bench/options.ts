@@ -182,3 +182,33 @@ export const instructionOptions = (): InstructionOptions => {
     builds: positionals
   }
 }
+
+export interface CompareOptions extends CommonOptions {
+  /** Built services to compare, by path; the first is the one the others are measured against. */
+  readonly builds: ReadonlyArray<string>
+}
+
+const COMPARE_USAGE = `npm run bench:compare -- [options] before/mini-crm.js after/mini-crm.js [...]
+  --rounds R               rounds, the builds' order rotating each round (6)
+  --connections N, --duration S, --warmup S, --log-level L, --repeats F, --seed N  as for npm run bench
+POST /contacts on SQLite for two or more builds of the service, alternated round by
+round on fresh copies of one seeded database, each build against the first in the same
+round: on a shared machine the pairs show a change of a few per cent that runs an hour
+apart cannot. Each build needs a directory of its own under dist/, since the service
+starts the registrar.js beside it: npm run bundle-file -- src/main.ts
+--outfile=dist/a/mini-crm.js and npm run bundle-file -- src/registrar.ts
+--outfile=dist/a/registrar.js.
+`
+
+export const compareOptions = (): CompareOptions => {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { ...common, rounds: { type: "string", default: "6" } }
+  })
+  const commonOptions = commonFrom(values, COMPARE_USAGE)
+  if (positionals.length < 2) {
+    process.stderr.write(COMPARE_USAGE)
+    process.exit(1)
+  }
+  return { ...commonOptions, rounds: number("rounds", values.rounds, 1, 100), builds: positionals }
+}

@@ -42,10 +42,15 @@ export const startOn = (
 }
 
 /** A database migrated by the service and seeded through its API, then the service stopped: the template of every run. */
-export const seedTemplate = async (backend: Backend, logLevel: string, seedValue: number): Promise<{ store: Store; seeded: Seeded }> => {
+export const seedTemplate = async (
+  backend: Backend,
+  logLevel: string,
+  seedValue: number,
+  script?: string
+): Promise<{ store: Store; seeded: Seeded }> => {
   progress(`building the seeded template on ${backend.label}`)
   const store = await backend.create("seed")
-  const server = await startOn(backend, store, logLevel)
+  const server = await startOn(backend, store, logLevel, script)
   try {
     return { store, seeded: await seed(server.url, headers, seedValue) }
   } finally {
