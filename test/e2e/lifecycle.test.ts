@@ -1,13 +1,10 @@
 import { describe, expect, it } from "@effect/vitest"
 import { SqlClient } from "@effect/sql"
 import { Effect, Schema } from "effect"
-import { mkdtempSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import { Contact } from "../../src/domain/Contact.js"
 import { Reconciliation } from "../../src/services/Reconciliation.js"
 import { sqliteFile } from "../support/Database.js"
-import { postgres, postgresReachable } from "../support/Databases.js"
+import { postgres, postgresReachable, temporaryFile } from "../support/Databases.js"
 import { type Reply, request, startReplica } from "../support/Replica.js"
 
 const decodeContact = Schema.decodeUnknownSync(Contact)
@@ -60,13 +57,11 @@ const stored = (file: string, ids: ReadonlyArray<number>) =>
     return { found: rows.length, integrity: integrity?.integrity_check, drift }
   }).pipe(Effect.provide(Reconciliation.Default), Effect.provide(sqliteFile(file)), Effect.orDie)
 
-const databaseFile = () => join(mkdtempSync(join(tmpdir(), "mini-crm-")), "crm.db")
-
 describe("a real server process", () => {
   it.live("runs registrations on a thread of their own on a SQLite file, not on PostgreSQL, unless REGISTRATION_THREAD says", () =>
     Effect.gen(function* () {
       const line = "registrations run on a thread of their own"
-      const sqliteUrl = Effect.sync(() => `sqlite:${databaseFile()}`)
+      const sqliteUrl = Effect.map(temporaryFile, (file) => `sqlite:${file}`)
       const cases = [
         { database: sqliteUrl, setting: undefined, threaded: true },
         { database: sqliteUrl, setting: "false", threaded: false },
@@ -94,7 +89,7 @@ describe("a real server process", () => {
 
   it.live("on SIGTERM mid-burst answers or refuses every request without waiting out the grace, stores every 201, and exits 0", () =>
     Effect.gen(function* () {
-      const file = databaseFile()
+      const file = yield* temporaryFile
       // A request left without an answer would hold its connection open until the grace ends.
       const replica = yield* startReplica({ DATABASE_URL: `sqlite:${file}`, SHUTDOWN_GRACE: "30 seconds" })
       const source = yield* setup(replica.url)
@@ -116,7 +111,7 @@ describe("a real server process", () => {
 
   it.live("killed with SIGKILL mid-burst loses no acknowledged contact and restarts consistent", () =>
     Effect.gen(function* () {
-      const file = databaseFile()
+      const file = yield* temporaryFile
       const replica = yield* startReplica({ DATABASE_URL: `sqlite:${file}` })
       const source = yield* setup(replica.url)
       const replies = yield* burst(replica.url, source, {

@@ -1,10 +1,7 @@
 import { describe, expect, layer, it } from "@effect/vitest"
 import { SqlClient } from "@effect/sql"
 import { Effect, TestClock } from "effect"
-import { mkdtempSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
-import { forEachDatabase, labelOf, onRegistrar, sqliteFile, type TestDatabase } from "../support/Databases.js"
+import { forEachDatabase, labelOf, onRegistrar, sqliteFile, temporaryFile, type TestDatabase } from "../support/Databases.js"
 import { staffedSource } from "../support/Fixtures.js"
 import { Client, countRows, sendRaw, TestApp, unique } from "../support/TestApp.js"
 
@@ -84,14 +81,11 @@ forEachDatabase((db) => layer(TestApp(db))(`Idempotency-Key on ${labelOf(db)}`, 
 }), { registrar: true })
 
 describe("Idempotency-Key lifetime", () => {
-  const fileDatabase = (): TestDatabase => {
-    const file = join(mkdtempSync(join(tmpdir(), "mini-crm-")), "crm.db")
-    return { name: "sqlite", url: Effect.succeed(`sqlite:${file}`) }
-  }
-
   it.live("survives a restart of the service on the same database", () =>
     Effect.gen(function* () {
-      const db = fileDatabase()
+      // One file for both starts of the service, removed when the test ends.
+      const file = yield* temporaryFile
+      const db: TestDatabase = { name: "sqlite", url: Effect.succeed(`sqlite:${file}`) }
       const key = unique("durable")
       const first = yield* Effect.gen(function* () {
         const { source } = yield* staffedSource([1])
@@ -101,7 +95,7 @@ describe("Idempotency-Key lifetime", () => {
         .pipe(Effect.provide(TestApp(db)))
       expect(first.reply.status).toBe(201)
       expect(again.body).toEqual(first.reply.body)
-    }))
+    }).pipe(Effect.scoped))
 
   it.effect("expired keys are swept every hour, also with registrations on their own thread", () =>
     Effect.gen(function* () {
@@ -123,5 +117,5 @@ describe("Idempotency-Key lifetime", () => {
       const later = yield* post("short-lived", body)
       expect(later.status).toBe(201)
       expect(later.body).not.toEqual(first.body)
-    }).pipe(Effect.provide(TestApp(fileDatabase(), { IDEMPOTENCY_TTL: "10 millis" }))))
+    }).pipe(Effect.provide(TestApp(sqliteFile, { IDEMPOTENCY_TTL: "10 millis" }))))
 })

@@ -39,16 +39,19 @@ export interface TestDatabase {
 
 export const sqlite: TestDatabase = { name: "sqlite", url: Effect.succeed("sqlite::memory:") }
 
+/** The path of a database file in a new temporary directory, removed with the scope. */
+export const temporaryFile = Effect.map(
+  Effect.acquireRelease(
+    Effect.sync(() => mkdtempSync(join(tmpdir(), "mini-crm-"))),
+    (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
+  ),
+  (dir) => join(dir, "crm.db")
+)
+
 /** A SQLite file in a new temporary directory, removed with the scope: a second connection (or thread) can open it. */
 export const sqliteFile: TestDatabase = {
   name: "sqlite",
-  url: Effect.map(
-    Effect.acquireRelease(
-      Effect.sync(() => mkdtempSync(join(tmpdir(), "mini-crm-"))),
-      (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
-    ),
-    (dir) => `sqlite:${join(dir, "crm.db")}`
-  )
+  url: Effect.map(temporaryFile, (file) => `sqlite:${file}`)
 }
 
 /** The same database with registrations on the registrar thread. */
