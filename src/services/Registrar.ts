@@ -17,7 +17,7 @@ import { causeCode } from "./Sql.js"
  *
  * The two threads exchange plain messages: a registration, and its answer. The
  * platform's `Worker` does the same with a request protocol made for streams and
- * interruption, which cost the main thread ~3× a bare round trip per registration
+ * interruption, which cost the main thread 3–4× a bare round trip per registration
  * (docs/performance.md); a write is never interrupted (`committed`), and one answer
  * per request needs none of it.
  */
@@ -180,6 +180,7 @@ export const contactsOnRegistrar = (registrar: URL, startWithin: Duration.Durati
           onTimeout: () => new RegistrarNotStarted({ message: `the registrar thread (${registrar.href}) did not start` })
         })
       )
+      // Awaited by the entry point, which is interrupted first on shutdown: only an exit of the thread's own ends it.
       const stopped = Effect.flatMap(Deferred.await(exited), (code) =>
         new RegistrarStopped({ message: `the registrar thread stopped on its own (exit code ${code})` }))
       let next = 0
