@@ -1,11 +1,10 @@
 import { existsSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { makeBackend } from "./database.js"
-import { registrationPhase } from "./load.js"
 import { makeMix } from "./mix.js"
 import { compareOptions } from "./options.js"
 import { fixed, median, progress, rounded, table } from "./report.js"
-import { cleanupOnSignal, machine, measure, seedTemplate, startOn } from "./service.js"
+import { cleanupOnSignal, machine, registrationRun, seedTemplate } from "./service.js"
 
 // `npm run bench:compare`: two or more builds of the service under the same POST
 // /contacts load, alternated, so that a change is judged pair by pair within a round
@@ -30,25 +29,16 @@ try {
     const order = options.builds.map((_, i) => options.builds[(i + round - 1) % options.builds.length]!)
     const runs: Record<string, ReturnType<typeof rounded>> = {}
     for (const build of order) {
-      const store = await backend.clone(template, "run")
-      const server = await startOn(backend, store, options.logLevel, build)
-      try {
-        // Every build gets the same sequence of requests in a round.
-        const post = registrationPhase(makeMix({
-          sourceIds: seeded.sourceIds,
-          repeatShare: options.repeatShare,
-          seed: options.seed + round,
-          prefix: `compare-r${round}`
-        }))
-        const { connections, duration } = options
-        if (options.warmup > 0) await measure(server, [{ phase: post, connections, duration: options.warmup }])
-        const [result] = await measure(server, [{ phase: post, connections, duration }])
-        runs[build] = rounded(result!)
-        progress(`round ${round}: ${build} ${result!.rps.toFixed(0)} req/s`)
-      } finally {
-        await server.stop()
-        await backend.drop(store)
-      }
+      // Every build gets the same sequence of requests in a round.
+      const mix = makeMix({
+        sourceIds: seeded.sourceIds,
+        repeatShare: options.repeatShare,
+        seed: options.seed + round,
+        prefix: `compare-r${round}`
+      })
+      const result = await registrationRun(backend, template, options, mix, { script: build })
+      runs[build] = rounded(result)
+      progress(`round ${round}: ${build} ${result.rps.toFixed(0)} req/s`)
     }
     rounds.push(runs)
   }

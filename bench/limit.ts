@@ -1,12 +1,11 @@
 import { bundleHttpFloor, emitPlainServer } from "./builds.js"
 import { makeBackend, type Store } from "./database.js"
-import { registrationPhase } from "./load.js"
 import { printLimit, type Round, type ServerRun } from "./print-limit.js"
 import { makeMix, type Registration } from "./mix.js"
 import { limitOptions } from "./options.js"
 import { makeRegister, openLikeService } from "./registration.js"
 import { progress } from "./report.js"
-import { cleanupOnSignal, machine, measure, seedTemplate, startOn } from "./service.js"
+import { cleanupOnSignal, machine, registrationRun, seedTemplate } from "./service.js"
 
 // `npm run bench:limit`: the ceilings under POST /contacts. (a) the service's
 // registration transaction in a loop on better-sqlite3, no HTTP; (b) a bare
@@ -49,22 +48,12 @@ const direct = async (template: Store, sourceIds: ReadonlyArray<number>, round: 
 type Server = "service" | "plain" | "floor" | "single"
 
 /** One server on a fresh copy: warm-up, then the measured POST /contacts phase. */
-const serve = async (template: Store, which: Server, sourceIds: ReadonlyArray<number>, round: number): Promise<ServerRun> => {
-  const store = await backend.clone(template, "run")
-  const env = which === "single" ? { REGISTRATION_THREAD: "false" } : {}
-  const server = await startOn(backend, store, options.logLevel, scripts[which], which !== "plain", env)
-  try {
-    const idleMiB = server.rssMiB()
-    const post = registrationPhase(mixFor(sourceIds, round))
-    const { connections, duration } = options
-    if (options.warmup > 0) await measure(server, [{ phase: post, connections, duration: options.warmup }])
-    const [result] = await measure(server, [{ phase: post, connections, duration }])
-    return { ...result, idleMiB }
-  } finally {
-    await server.stop()
-    await backend.drop(store)
-  }
-}
+const serve = (template: Store, which: Server, sourceIds: ReadonlyArray<number>, round: number): Promise<ServerRun> =>
+  registrationRun(backend, template, options, mixFor(sourceIds, round), {
+    script: scripts[which],
+    effectServer: which !== "plain",
+    env: which === "single" ? { REGISTRATION_THREAD: "false" } : {}
+  })
 
 const scripts: Record<Server, string> = {
   service: "dist/mini-crm.js",

@@ -2,7 +2,8 @@ import { randomBytes } from "node:crypto"
 import { cpus, loadavg } from "node:os"
 import { join } from "node:path"
 import type { Backend, Store } from "./database.js"
-import { type Phase, type PhaseResult, runPhase } from "./load.js"
+import { type Phase, type PhaseResult, registrationPhase, runPhase } from "./load.js"
+import type { Registration } from "./mix.js"
 import { progress } from "./report.js"
 import { seed, type Seeded } from "./seed.js"
 import { killAllServers, logTail, type RunningServer, startServer } from "./server.js"
@@ -90,5 +91,31 @@ export const cleanupOnSignal = (backend: Backend): void => {
       killAllServers()
       backend.close().finally(() => process.exit(130))
     })
+  }
+}
+
+/**
+ * One server on a fresh copy of `template`: `warmup` seconds of unmeasured POST
+ * /contacts, then `duration` measured, with its resident memory before any request.
+ */
+export const registrationRun = async (
+  backend: Backend,
+  template: Store,
+  options: { readonly connections: number; readonly duration: number; readonly warmup: number; readonly logLevel: string },
+  mix: () => Registration,
+  server: { readonly script: string; readonly effectServer?: boolean; readonly env?: Readonly<Record<string, string>> }
+): Promise<PhaseResult & { readonly idleMiB: number }> => {
+  const store = await backend.clone(template, "run")
+  const running = await startOn(backend, store, options.logLevel, server.script, server.effectServer ?? true, server.env ?? {})
+  try {
+    const idleMiB = running.rssMiB()
+    const post = registrationPhase(mix)
+    const { connections, duration } = options
+    if (options.warmup > 0) await measure(running, [{ phase: post, connections, duration: options.warmup }])
+    const [result] = await measure(running, [{ phase: post, connections, duration }])
+    return { ...result!, idleMiB }
+  } finally {
+    await running.stop()
+    await backend.drop(store)
   }
 }
