@@ -11,7 +11,7 @@ import { Cause, Effect, Option } from "effect"
 import { AppConfig } from "../services/AppConfig.js"
 import { causeCode } from "../services/Sql.js"
 import { bearerOf, denied, TokenCheck } from "./AuthorizationHttp.js"
-import { pathOf } from "./RequestLog.js"
+import { pathOf, Requests } from "./RequestLog.js"
 
 const reply = (status: number, _tag: string, message: string) =>
   HttpServerResponse.unsafeJson({ _tag, message }, { status })
@@ -121,6 +121,7 @@ const isStatementError = (code: string) =>
 export const guards = Effect.gen(function* () {
   const { maxBodyBytes } = yield* AppConfig
   const accepts = yield* TokenCheck
+  const requests = yield* Requests
   const unauthorized = reply(401, denied._tag, denied.message)
   const tooLarge = reply(413, "PayloadTooLarge", `the request body is larger than ${maxBodyBytes} bytes`)
   const limit = Option.some(maxBodyBytes)
@@ -150,12 +151,12 @@ export const guards = Effect.gen(function* () {
           const defect = Cause.dieOption(cause)
           if (Option.isNone(defect) || Cause.isInterruptedOnly(cause)) return yield* Effect.failCause(cause)
           const error = defect.value
+          const request = yield* HttpServerRequest.HttpServerRequest
           if (HttpServerError.isServerError(error) && error._tag === "RequestError" && error.reason === "Decode") {
             if (isOverLimit(error)) return tooLarge
-            const request = yield* HttpServerRequest.HttpServerRequest
             return reply(400, "MalformedBody", `the body of ${request.method} ${request.url} is not valid JSON`)
           }
-          yield* Effect.logError("request failed", cause)
+          yield* Effect.annotateLogs(Effect.logError("request failed", cause), "request_id", requests.idOf(request))
           if (error instanceof SqlError.SqlError && !isStatementError(causeCode(error))) {
             return reply(503, "DatabaseUnavailable", "the database is unavailable, try again later")
           }

@@ -13,8 +13,8 @@ import { Api } from "./Api.js"
 import { AuthorizationLive } from "./AuthorizationHttp.js"
 import { ContactsHttp } from "./ContactsHttp.js"
 import { guards } from "./Middleware.js"
-import { requestLog } from "./RequestLog.js"
-import { DrainingLive, nodeServer } from "./Shutdown.js"
+import { requestLog, RequestsLive } from "./RequestLog.js"
+import { nodeServer } from "./Shutdown.js"
 import { LeadsHttp } from "./LeadsHttp.js"
 import { OperatorsHttp } from "./OperatorsHttp.js"
 import { SourcesHttp } from "./SourcesHttp.js"
@@ -65,7 +65,7 @@ const routes = HttpApiBuilder.serve(requestLog).pipe(
   Layer.provide(HttpApiSwagger.layer({ path: "/docs" })),
   Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
   Layer.provide(ApiLive),
-  Layer.provideMerge(DrainingLive)
+  Layer.provideMerge(RequestsLive)
 )
 
 /** Every route over the given services; tests serve it on a test server. */

@@ -1,21 +1,8 @@
-import { HttpServerResponse } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
-import { Context, Duration, Effect, Layer, Ref } from "effect"
+import { Duration, Effect, Layer } from "effect"
 import { createServer } from "node:http"
 import { AppConfig } from "../services/AppConfig.js"
-
-/** Whether the server is draining: then every answer closes its connection. */
-export class Draining extends Context.Tag("Draining")<Draining, Ref.Ref<boolean>>() {}
-
-export const DrainingLive = Layer.effect(Draining, Ref.make(false))
-
-/**
- * While draining, an answer tells its client not to send more on its connection, so
- * kept-alive connections close one by one as their last answer goes out, instead of
- * being cut while a next request may already be on its way.
- */
-export const closingWhenDraining = (draining: Ref.Ref<boolean>, response: HttpServerResponse.HttpServerResponse) =>
-  Effect.map(Ref.get(draining), (now) => now ? HttpServerResponse.setHeader(response, "connection", "close") : response)
+import { Requests } from "./RequestLog.js"
 
 /**
  * The Node server on HOST:PORT (`listen`), and how it drains on shutdown (`drain`,
@@ -33,11 +20,13 @@ export const nodeServer = () => {
   const drain = Layer.scopedDiscard(
     Effect.gen(function* () {
       const { shutdownGrace } = yield* AppConfig
-      const draining = yield* Draining
+      const requests = yield* Requests
       yield* Effect.addFinalizer(() =>
         Effect.gen(function* () {
           yield* Effect.logInfo("shutting down: draining requests in flight")
-          yield* Ref.set(draining, true)
+          // Kept-alive connections then close one by one as their last answer goes out,
+          // instead of being cut while a next request may already be on its way.
+          yield* Effect.sync(() => requests.drain())
           // Plain callbacks rather than a race of effects: finalizers run
           // uninterruptibly, so a race could never stop its loser.
           yield* Effect.async<void>((resume) => {

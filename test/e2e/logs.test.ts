@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { spawnSync } from "node:child_process"
-import { createServer } from "node:net"
+import { connect, createServer, type Socket } from "node:net"
 import { fileURLToPath } from "node:url"
 import { Effect, Schema } from "effect"
 import { request, startReplica } from "../support/Replica.js"
@@ -34,6 +34,26 @@ const traffic = (url: string) =>
     await request(`${url}/operators`, "POST", { name: "" }, auth)
   })
 
+const requestLines = (output: string) =>
+  lines(output).filter((line) => line.message === "request").map((line) => Schema.decodeUnknownSync(RequestLine)(line.annotations))
+
+/** A POST /operators over a raw socket, sent up to the middle of its body: the server is then reading it. */
+const halfSent = (url: string, requestId: string) =>
+  Effect.async<{ socket: Socket; rest: string; received: () => string }>((resume) => {
+    const body = JSON.stringify({ name: `late-${requestId}` })
+    const socket = connect(Number(new URL(url).port), "127.0.0.1")
+    let received = ""
+    socket.on("data", (chunk) => (received += chunk.toString()))
+    socket.on("error", () => {})
+    socket.on("connect", () => {
+      socket.write(
+        `POST /operators HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n` +
+          `Content-Length: ${body.length}\r\nX-Request-Id: ${requestId}\r\n\r\n${body.slice(0, 5)}`
+      )
+      resume(Effect.succeed({ socket, rest: body.slice(5), received: () => received }))
+    })
+  })
+
 describe("request logs", () => {
   it.live("are one JSON line per request, with id, method, path, status and duration, and no token, body or query", () =>
     Effect.gen(function* () {
@@ -60,6 +80,34 @@ describe("request logs", () => {
       yield* Effect.sleep("200 millis")
       const levels = lines(replica.output()).map((line) => line.logLevel)
       expect(levels.filter((level) => level === "INFO" || level === "DEBUG")).toEqual([])
+    }).pipe(Effect.scoped), { timeout: 60_000 })
+
+  it.live("log a request whose client hung up before its answer with status 499", () =>
+    Effect.gen(function* () {
+      const replica = yield* startReplica({ DATABASE_URL: "sqlite::memory:", LOG_LEVEL: "info" })
+      const { socket } = yield* halfSent(replica.url, "hung-up-1")
+      yield* Effect.sleep("200 millis")
+      socket.destroy()
+      yield* Effect.sleep("300 millis")
+      const line = requestLines(replica.output()).find((r) => r.request_id === "hung-up-1")
+      expect(line).toMatchObject({ method: "POST", path: "/operators", status: 499 })
+    }).pipe(Effect.scoped), { timeout: 60_000 })
+
+  it.live("on SIGTERM, a request in flight is answered with Connection: close and logged before the process exits", () =>
+    Effect.gen(function* () {
+      const replica = yield* startReplica({ DATABASE_URL: "sqlite::memory:", LOG_LEVEL: "info" })
+      const inFlight = yield* halfSent(replica.url, "in-flight-1")
+      yield* Effect.sleep("200 millis")
+      replica.process.kill("SIGTERM")
+      // The server now drains: it waits for the request it is reading.
+      yield* Effect.sleep("300 millis")
+      inFlight.socket.write(inFlight.rest)
+      expect(yield* replica.exited).toBe(0)
+      const head = inFlight.received().split("\r\n\r\n", 1)[0]!.toLowerCase()
+      expect(head).toMatch(/^http\/1.1 201/)
+      expect(head).toContain("connection: close")
+      const line = requestLines(replica.output()).find((r) => r.request_id === "in-flight-1")
+      expect(line).toMatchObject({ method: "POST", path: "/operators", status: 201 })
     }).pipe(Effect.scoped), { timeout: 60_000 })
 
   it.live("log a start-up failure with its cause before the process exits non-zero", () =>

@@ -1,7 +1,7 @@
 import { describe, expect, layer } from "@effect/vitest"
-import { Effect, Ref, Schema } from "effect"
+import { Effect, Schema } from "effect"
 import type { OperatorId, SourceId } from "../../src/domain/Ids.js"
-import { Draining } from "../../src/http/Shutdown.js"
+import { Requests } from "../../src/http/RequestLog.js"
 import { forEachDatabase, postgres, postgresReachable, refuseConnections } from "../support/Databases.js"
 import { newOperator, sourceWith } from "../support/Fixtures.js"
 import { Client, countRows, sendRaw, TestApp, unique } from "../support/TestApp.js"
@@ -282,7 +282,7 @@ layer(TestApp())("a server that drains", (it) => {
     Effect.gen(function* () {
       const before = yield* sendRaw("GET", "/operators", undefined, "application/json", keepAlive)
       expect(before.headers["connection"]).toBe("keep-alive")
-      yield* Effect.flatMap(Draining, (draining) => Ref.set(draining, true))
+      yield* Effect.flatMap(Requests, (requests) => Effect.sync(() => requests.drain()))
       const answers = [
         yield* sendRaw("GET", "/operators", undefined, "application/json", keepAlive),
         yield* sendRaw("POST", "/operators", JSON.stringify({ name: unique("Late") }), "application/json", keepAlive),
