@@ -55,6 +55,7 @@ export const RequestsLive = Layer.effect(
     const logs = LogLevel.greaterThanEqual(LogLevel.Info, yield* FiberRef.get(FiberRef.currentMinimumLogLevel))
     const context = yield* Effect.getFiberRefs
     const fiberId = yield* Effect.fiberId
+    // As `Effect.logInfo("request")` passes it: the list of its arguments.
     const message = ["request"]
     const log = (line: Line) => {
       const options = {

@@ -100,7 +100,10 @@ describe("request logs", () => {
       yield* Effect.sleep("200 millis")
       replica.process.kill("SIGTERM")
       // The server now drains: it waits for the request it is reading.
-      yield* Effect.sleep("300 millis")
+      yield* Effect.sleep("50 millis").pipe(
+        Effect.repeat({ until: () => replica.output().includes("shutting down: draining requests in flight") }),
+        Effect.timeout("20 seconds")
+      )
       inFlight.socket.write(inFlight.rest)
       expect(yield* replica.exited).toBe(0)
       const head = inFlight.received().split("\r\n\r\n", 1)[0]!.toLowerCase()
