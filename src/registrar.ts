@@ -17,7 +17,7 @@ if (port === null) throw new Error("registrar.js is started by the service as a 
 
 serveRegistrations(port).pipe(
   Effect.provide(Contacts.Default.pipe(
-    Layer.provide(DatabaseLive),
+    Layer.provideMerge(DatabaseLive),
     Layer.provide(RuntimeLive),
     Layer.provide(AppConfig.Default),
     // Configured like the thread that started it, whatever that thread's provider.

@@ -1,11 +1,12 @@
 import { SqlClient } from "@effect/sql"
 import { describe, expect, it, layer, vi } from "@effect/vitest"
 import { Effect, Exit, Layer, Logger } from "effect"
+import { MessageChannel } from "node:worker_threads"
 import { AppConfig } from "../../src/services/AppConfig.js"
 import { DatabaseLive } from "../../src/services/Database.js"
 import { launch } from "../../src/http/Server.js"
-import type { Contacts } from "../../src/services/Contacts.js"
-import { contactsOnRegistrar, type Registrar } from "../../src/services/Registrar.js"
+import { Contacts } from "../../src/services/Contacts.js"
+import { contactsOnRegistrar, type Registrar, serveRegistrations } from "../../src/services/Registrar.js"
 import { configFor, onRegistrar, postgres, postgresReachable, refuseConnections, sqliteFile } from "../support/Databases.js"
 import { staffedSource } from "../support/Fixtures.js"
 import { sendRaw, TestApp, unique } from "../support/TestApp.js"
@@ -83,6 +84,70 @@ layer(TestApp(onRegistrar(sqliteFile), { LOG_LEVEL: "error" }))("a database erro
       const [written] = yield* sql<{ leads: number; load: number }>`
         SELECT (SELECT COUNT(*) FROM leads) AS leads, (SELECT load FROM operators WHERE id = ${operators[0]!}) AS load`
       expect(written).toEqual({ leads: 0, load: 0 })
+    }).pipe(Effect.orDie))
+})
+
+/**
+ * Sends registrations to the registrar's side all at once, as the main thread does when
+ * they arrive together, and returns the messages it answers with. The registrar runs
+ * in this thread here; the channel is the same kind the two threads talk through.
+ */
+const sendTogether = (registrations: ReadonlyArray<{ readonly external_id: unknown; readonly source_id: number }>) =>
+  Effect.gen(function* () {
+    const { port1, port2 } = new MessageChannel()
+    yield* Effect.addFinalizer(() => Effect.sync(() => port2.close()))
+    yield* serveRegistrations(port1).pipe(Effect.provide(Contacts.Default), Effect.forkScoped)
+    return yield* Effect.async<ReadonlyArray<ReadonlyArray<readonly [number, string, unknown]>>>((resume) => {
+      const messages: Array<ReadonlyArray<readonly [number, string, unknown]>> = []
+      port2.on("message", (message) => {
+        if (message === "ready") registrations.forEach((input, id) => port2.postMessage([id, input, undefined]))
+        else if (messages.push(message) && messages.flat().length === registrations.length) resume(Effect.succeed(messages))
+      })
+    })
+  })
+
+layer(TestApp(sqliteFile), { excludeTestServices: true })("registrations that reach the registrar together", (it) => {
+  it.scoped("are answered together, and one for an unknown source rolls back alone: its lead is not written, the others are", () =>
+    Effect.gen(function* () {
+      const { source, operators } = yield* staffedSource([1])
+      const [first, missing, last] = [unique("lead"), unique("lead"), unique("lead")]
+      const messages = yield* sendTogether([
+        { external_id: first, source_id: source },
+        { external_id: missing, source_id: 999_999 },
+        { external_id: last, source_id: source }
+      ])
+      expect(messages).toHaveLength(1)
+      expect(messages[0]!.map(([id, kind]) => [id, kind])).toEqual([[0, "contact"], [1, "failure"], [2, "contact"]])
+      expect(messages[0]![1]![2]).toMatchObject({ _tag: "SourceNotFound" })
+      const sql = yield* SqlClient.SqlClient
+      const leads = yield* sql<{ external_id: string }>`
+        SELECT external_id FROM leads WHERE ${sql.in("external_id", [first, missing, last])} ORDER BY id`
+      expect(leads.map((lead) => lead.external_id)).toEqual([first, last])
+      const [written] = yield* sql<{ contacts: number; load: number }>`
+        SELECT (SELECT COUNT(*) FROM contacts WHERE source_id = ${source}) AS contacts,
+               (SELECT load FROM operators WHERE id = ${operators[0]!}) AS load`
+      expect(written).toEqual({ contacts: 2, load: 2 })
+    }).pipe(Effect.orDie))
+
+  it.scoped("where one meets a database error, fail only that one: the batch is rolled back and each registration run alone", () =>
+    Effect.gen(function* () {
+      const { source, operators } = yield* staffedSource([1])
+      const [first, last] = [unique("lead"), unique("lead")]
+      // The main thread never sends a null external_id; the database refuses it as any statement error.
+      const messages = yield* sendTogether([
+        { external_id: first, source_id: source },
+        { external_id: null, source_id: source },
+        { external_id: last, source_id: source }
+      ])
+      const replies = messages.flat()
+      expect(replies.map(([id, kind]) => [id, kind])).toEqual([[0, "contact"], [1, "failure"], [2, "contact"]])
+      expect(replies[1]![2]).toMatchObject({ _tag: "SqlFailure", code: "SQLITE_CONSTRAINT_NOTNULL" })
+      const sql = yield* SqlClient.SqlClient
+      const leads = yield* sql<{ external_id: string }>`
+        SELECT external_id FROM leads WHERE ${sql.in("external_id", [first, last])} ORDER BY id`
+      expect(leads.map((lead) => lead.external_id)).toEqual([first, last])
+      const [written] = yield* sql<{ load: number }>`SELECT load FROM operators WHERE id = ${operators[0]!}`
+      expect(written).toEqual({ load: 2 })
     }).pipe(Effect.orDie))
 })
 
