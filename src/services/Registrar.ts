@@ -16,11 +16,10 @@ import { causeCode, transaction } from "./Sql.js"
  * threads share nothing but the database, exactly like two processes would.
  *
  * The two threads exchange plain messages: a registration one way, the answers of a
- * batch of them the other (`answerAll`). The
- * platform's `Worker` does the same with a request protocol made for streams and
- * interruption, which cost the main thread 3–4× a bare round trip per registration
- * (docs/performance.md); a write is never interrupted (`committed`), and one answer
- * per request needs none of it.
+ * batch of them the other (`answerAll`). The platform's `Worker` does the same with a
+ * request protocol made for streams and interruption, which cost the main thread 3–4×
+ * a bare round trip per registration (docs/performance.md); a write is never
+ * interrupted (`committed`), and one answer per request needs none of it.
  */
 type Request = readonly [id: number, input: RegisterContact, key: string | undefined]
 

@@ -100,8 +100,9 @@ const sendTogether = (registrations: ReadonlyArray<{ readonly external_id: unkno
     return yield* Effect.async<ReadonlyArray<ReadonlyArray<readonly [number, string, unknown]>>>((resume) => {
       const messages: Array<ReadonlyArray<readonly [number, string, unknown]>> = []
       port2.on("message", (message) => {
-        if (message === "ready") registrations.forEach((input, id) => port2.postMessage([id, input, undefined]))
-        else if (messages.push(message) && messages.flat().length === registrations.length) resume(Effect.succeed(messages))
+        if (message === "ready") return registrations.forEach((input, id) => port2.postMessage([id, input, undefined]))
+        messages.push(message)
+        if (messages.flat().length === registrations.length) resume(Effect.succeed(messages))
       })
     })
   })
