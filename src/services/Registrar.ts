@@ -97,7 +97,13 @@ const answerAll = (contacts: Contacts, together: ReturnType<typeof transaction>,
   batch.length === 1
     ? Effect.map(alone(contacts, batch[0]!), (reply) => [reply])
     : together(Effect.forEach(batch, (request) => registered(contacts, request))).pipe(
-      Effect.catchAllCause(() => Effect.forEach(batch, (request) => alone(contacts, request)))
+      Effect.catchAllCause((cause) =>
+        Effect.zipRight(
+          // The main thread logs the registration that caused it if it fails again alone;
+          // an error that does not come back would otherwise leave no trace.
+          Effect.logWarning(`a batch of ${batch.length} registrations failed; each is run alone`, cause),
+          Effect.forEach(batch, (request) => alone(contacts, request))
+        ))
     )
 
 /**
