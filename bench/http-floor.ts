@@ -40,6 +40,7 @@ const ContactsInMemory = Layer.succeed(
   Contacts,
   Contacts.make({
     register,
+    registerInTransaction: register,
     get: () => Effect.dieMessage("not part of the floor"),
     update: () => Effect.dieMessage("not part of the floor"),
     list: () => Effect.dieMessage("not part of the floor")

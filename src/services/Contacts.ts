@@ -130,11 +130,20 @@ export class Contacts extends Effect.Service<Contacts>()("Contacts", {
         return yield* get(stored.contact_id).pipe(Effect.catchTag("ContactNotFound", Effect.die))
       })
 
-    const inOneTransaction = transaction(sql)
-    const register = (input: RegisterContact, idempotencyKey?: string) =>
+    /**
+     * A registration inside a transaction its caller commits or rolls back: the
+     * registrar commits several in one. It may fail after it has written (an unknown
+     * source is found after the lead's upsert), so a failed one leaves that transaction
+     * half-written: the caller must roll it back.
+     */
+    const registerInTransaction = (input: RegisterContact, idempotencyKey?: string) =>
       Effect.flatMap(now, (created_at) =>
         idempotencyKey === undefined ? create(input, created_at) : createOnce(input, idempotencyKey, created_at)
-      ).pipe(inOneTransaction, Effect.catchTag("SqlError", Effect.die))
+      ).pipe(Effect.catchTag("SqlError", Effect.die))
+
+    const inOneTransaction = transaction(sql)
+    const register = (input: RegisterContact, idempotencyKey?: string) =>
+      registerInTransaction(input, idempotencyKey).pipe(inOneTransaction, Effect.catchTag("SqlError", Effect.die))
 
     const release = (operator: OperatorId | null, source: SourceId) =>
       Effect.gen(function* () {
@@ -176,6 +185,6 @@ export class Contacts extends Effect.Service<Contacts>()("Contacts", {
         .pipe(Effect.map((rows) => toPage(rows, limit)))
     }
 
-    return { register, get, update, list } as const
+    return { register, registerInTransaction, get, update, list } as const
   })
 }) {}

@@ -92,7 +92,9 @@ layer(TestApp(onRegistrar(sqliteFile), { LOG_LEVEL: "error" }))("a database erro
  * they arrive together, and returns the messages it answers with. The registrar runs
  * in this thread here; the channel is the same kind the two threads talk through.
  */
-const sendTogether = (registrations: ReadonlyArray<{ readonly external_id: unknown; readonly source_id: number }>) =>
+const sendTogether = (
+  registrations: ReadonlyArray<{ readonly external_id: unknown; readonly source_id: number; readonly key?: string }>
+) =>
   Effect.gen(function* () {
     const { port1, port2 } = new MessageChannel()
     yield* Effect.addFinalizer(() => Effect.sync(() => port2.close()))
@@ -100,7 +102,7 @@ const sendTogether = (registrations: ReadonlyArray<{ readonly external_id: unkno
     return yield* Effect.async<ReadonlyArray<ReadonlyArray<readonly [number, string, unknown]>>>((resume) => {
       const messages: Array<ReadonlyArray<readonly [number, string, unknown]>> = []
       port2.on("message", (message) => {
-        if (message === "ready") return registrations.forEach((input, id) => port2.postMessage([id, input, undefined]))
+        if (message === "ready") return registrations.forEach(({ key, ...input }, id) => port2.postMessage([id, input, key]))
         messages.push(message)
         if (messages.flat().length === registrations.length) resume(Effect.succeed(messages))
       })
@@ -128,6 +130,27 @@ layer(TestApp(sqliteFile), { excludeTestServices: true })("registrations that re
         SELECT (SELECT COUNT(*) FROM contacts WHERE source_id = ${source}) AS contacts,
                (SELECT load FROM operators WHERE id = ${operators[0]!}) AS load`
       expect(written).toEqual({ contacts: 2, load: 2 })
+    }).pipe(Effect.orDie))
+
+  it.scoped("with one Idempotency-Key: a repeat gets the first one's contact, another body under that key is refused alone", () =>
+    Effect.gen(function* () {
+      const { source, operators } = yield* staffedSource([1])
+      const [lead, other] = [unique("lead"), unique("lead")]
+      const key = unique("key")
+      const messages = yield* sendTogether([
+        { external_id: lead, source_id: source, key },
+        { external_id: lead, source_id: source, key },
+        { external_id: other, source_id: source, key }
+      ])
+      const replies = messages.flat()
+      expect(replies.map(([id, kind]) => [id, kind])).toEqual([[0, "contact"], [1, "contact"], [2, "failure"]])
+      expect(replies[1]![2]).toEqual(replies[0]![2])
+      expect(replies[2]![2]).toMatchObject({ _tag: "IdempotencyKeyReused" })
+      const sql = yield* SqlClient.SqlClient
+      const [written] = yield* sql<{ contacts: number; load: number }>`
+        SELECT (SELECT COUNT(*) FROM contacts WHERE source_id = ${source}) AS contacts,
+               (SELECT load FROM operators WHERE id = ${operators[0]!}) AS load`
+      expect(written).toEqual({ contacts: 1, load: 1 })
     }).pipe(Effect.orDie))
 
   it.scoped("where one meets a database error, fail only that one: the others are written", () =>
