@@ -112,7 +112,12 @@ export const startServer = async (
     clearTimeout(timer)
     return code
   }
-  return { pid, url, logFile, rssMiB: () => readRssMiB(pid), stop: () => stop() }
+  const rssMiB = () => {
+    // A server that crashed under load is reported as such, with what it logged.
+    if (exitCode !== undefined) throw new Error(`server exited with ${exitCode} during the run:\n${tail(logFile)}`)
+    return readRssMiB(pid)
+  }
+  return { pid, url, logFile, rssMiB, stop: () => stop() }
 }
 
 /** The log's tail, for error messages. */
