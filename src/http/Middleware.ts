@@ -1,4 +1,5 @@
 import {
+  FileSystem,
   HttpApiError,
   HttpApp,
   HttpIncomingMessage,
@@ -7,7 +8,7 @@ import {
   HttpServerResponse
 } from "@effect/platform"
 import { SqlError } from "@effect/sql"
-import { Cause, Effect, Option } from "effect"
+import { Cause, Effect, Layer, Option } from "effect"
 import { AppConfig } from "../services/AppConfig.js"
 import { causeCode } from "../services/Sql.js"
 import { bearerOf, denied, TokenCheck } from "./AuthorizationHttp.js"
@@ -107,6 +108,15 @@ const isStatementError = (code: string) =>
   /^(22|23|42)[0-9A-Z]{3}$/.test(code) || /^SQLITE_(CONSTRAINT|MISMATCH|RANGE|ERROR|TOOBIG)/.test(code)
 
 /**
+ * MAX_BODY_SIZE for every request, given once to the routes: the platform reads a body
+ * only up to it. Set per request, it would copy the request's whole context each time.
+ */
+export const bodyLimit = Layer.effect(
+  HttpIncomingMessage.MaxBodySize,
+  Effect.map(AppConfig, ({ maxBodyBytes }) => Option.some(FileSystem.Size(maxBodyBytes)))
+)
+
+/**
  * Wraps every route. A POST, PUT or PATCH to a protected path is checked for the
  * bearer token (when one is configured) before anything about its body: an anonymous
  * caller gets a 401 whatever it sent, and the server reads none of it. Bodies over
@@ -124,7 +134,6 @@ export const guards = Effect.gen(function* () {
   const requests = yield* Requests
   const unauthorized = reply(401, denied._tag, denied.message)
   const tooLarge = reply(413, "PayloadTooLarge", `the request body is larger than ${maxBodyBytes} bytes`)
-  const limit = Option.some(maxBodyBytes)
   const unsupported = reply(400, "UnsupportedMediaType", "bodies must be JSON, sent with Content-Type: application/json")
   const tooDeep = reply(400, "MalformedBody", `the body is nested more than ${MAX_DEPTH} levels deep`)
 
@@ -136,13 +145,12 @@ export const guards = Effect.gen(function* () {
       }
       const declared = Number(request.headers["content-length"] ?? 0)
       if (declared > maxBodyBytes) return tooLarge
-      if (request.method === "GET" || request.method === "HEAD") return yield* app
-      if (!hasBody(request.headers)) return yield* HttpIncomingMessage.withMaxBodySize(app, limit)
+      if (request.method === "GET" || request.method === "HEAD" || !hasBody(request.headers)) return yield* app
       if (!isJson(request.headers["content-type"])) return unsupported
-      // The text is cached by the request, so the platform's JSON decoding reads it from memory.
-      const checked = Effect.flatMap(Effect.orDie(request.text), (text) =>
-        nestingDepth(text) > MAX_DEPTH ? Effect.succeed(tooDeep) : app)
-      return yield* HttpIncomingMessage.withMaxBodySize(checked, limit)
+      // The text is cached by the request, so the platform's JSON decoding reads it from
+      // memory. It is read within `bodyLimit`.
+      const text = yield* Effect.orDie(request.text)
+      return nestingDepth(text) > MAX_DEPTH ? tooDeep : yield* app
     }).pipe(
       Effect.catchAllCause((cause) =>
         Effect.gen(function* () {

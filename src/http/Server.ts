@@ -12,7 +12,7 @@ import { StatsService } from "../services/Stats.js"
 import { Api } from "./Api.js"
 import { AuthorizationLive } from "./AuthorizationHttp.js"
 import { ContactsHttp } from "./ContactsHttp.js"
-import { guards } from "./Middleware.js"
+import { bodyLimit, guards } from "./Middleware.js"
 import { requestLog, RequestsLive } from "./RequestLog.js"
 import { nodeServer } from "./Shutdown.js"
 import { LeadsHttp } from "./LeadsHttp.js"
@@ -65,6 +65,7 @@ const routes = HttpApiBuilder.serve(requestLog).pipe(
   Layer.provide(HttpApiSwagger.layer({ path: "/docs" })),
   Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
   Layer.provide(ApiLive),
+  Layer.provide(bodyLimit),
   Layer.provideMerge(RequestsLive)
 )
 
