@@ -109,6 +109,16 @@ const sendTogether = (
     })
   })
 
+/** How many contacts a source has, and the load of one of its operators. */
+const written = (source: number, operator: number) =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) =>
+    Effect.map(
+      sql<{ contacts: number; load: number }>`
+        SELECT (SELECT COUNT(*) FROM contacts WHERE source_id = ${source}) AS contacts,
+               (SELECT load FROM operators WHERE id = ${operator}) AS load`,
+      (rows) => rows[0]
+    ))
+
 layer(TestApp(sqliteFile), { excludeTestServices: true })("registrations that reach the registrar together", (it) => {
   it.scoped("are answered together, and one for an unknown source fails alone: its lead is not written, the others' are", () =>
     Effect.gen(function* () {
@@ -126,10 +136,7 @@ layer(TestApp(sqliteFile), { excludeTestServices: true })("registrations that re
       const leads = yield* sql<{ external_id: string }>`
         SELECT external_id FROM leads WHERE ${sql.in("external_id", [first, missing, last])} ORDER BY id`
       expect(leads.map((lead) => lead.external_id)).toEqual([first, last])
-      const [written] = yield* sql<{ contacts: number; load: number }>`
-        SELECT (SELECT COUNT(*) FROM contacts WHERE source_id = ${source}) AS contacts,
-               (SELECT load FROM operators WHERE id = ${operators[0]!}) AS load`
-      expect(written).toEqual({ contacts: 2, load: 2 })
+      expect(yield* written(source, operators[0]!)).toEqual({ contacts: 2, load: 2 })
     }).pipe(Effect.orDie))
 
   it.scoped("with one Idempotency-Key: a repeat gets the first one's contact, another body under that key is refused alone", () =>
@@ -146,11 +153,7 @@ layer(TestApp(sqliteFile), { excludeTestServices: true })("registrations that re
       expect(replies.map(([id, kind]) => [id, kind])).toEqual([[0, "contact"], [1, "contact"], [2, "failure"]])
       expect(replies[1]![2]).toEqual(replies[0]![2])
       expect(replies[2]![2]).toMatchObject({ _tag: "IdempotencyKeyReused" })
-      const sql = yield* SqlClient.SqlClient
-      const [written] = yield* sql<{ contacts: number; load: number }>`
-        SELECT (SELECT COUNT(*) FROM contacts WHERE source_id = ${source}) AS contacts,
-               (SELECT load FROM operators WHERE id = ${operators[0]!}) AS load`
-      expect(written).toEqual({ contacts: 1, load: 1 })
+      expect(yield* written(source, operators[0]!)).toEqual({ contacts: 1, load: 1 })
     }).pipe(Effect.orDie))
 
   it.scoped("where one meets a database error, fail only that one: the others are written", () =>
