@@ -95,25 +95,37 @@ const refusedOnly = (cause: Cause.Cause<unknown>) => !Cause.isDie(cause) && !Cau
  * back, and each of its registrations is then run alone, so one failing registration
  * fails no other: an unknown source or a reused key, which a registration finds after
  * it has written, as well as a database error or a defect, after some of which SQLite
- * has left the transaction already. A savepoint per registration would roll back a
- * refused one alone, but costs ~9 % of a registration's instructions to spare the rare
- * batch that holds one (docs/performance.md).
+ * has left the transaction already. Run alone, each is answered as soon as it is
+ * committed, not when the last of them is: one that waits for SQLite's lock delays no
+ * answer already settled. A savepoint per registration would roll back a refused one
+ * alone, but costs ~9 % of a registration's instructions to spare the rare batch that
+ * holds one (docs/performance.md).
  */
-const answerAll = (contacts: Contacts, together: ReturnType<typeof transaction>, batch: ReadonlyArray<Request>) =>
-  batch.length === 1
-    ? Effect.map(alone(contacts, batch[0]!), (reply) => [reply])
-    : together(Effect.forEach(batch, ([id, input, key]) =>
-      Effect.map(contacts.registerInTransaction(input, key), (contact): Reply => [id, "contact", contact]))).pipe(
-        Effect.catchAllCause((cause) =>
+const answerAll = (
+  contacts: Contacts,
+  together: ReturnType<typeof transaction>,
+  batch: ReadonlyArray<Request>,
+  send: (replies: ReadonlyArray<Reply>) => void
+) => {
+  const eachAlone = Effect.forEach(batch, (request) =>
+    Effect.map(alone(contacts, request), (reply) => send([reply])), { discard: true })
+  return batch.length === 1 ? eachAlone : together(Effect.forEach(batch, ([id, input, key]) =>
+    Effect.map(contacts.registerInTransaction(input, key), (contact): Reply => [id, "contact", contact]))).pipe(
+      // Sending is outside the fallback: a batch that has committed is never run again.
+      Effect.matchCauseEffect({
+        onSuccess: (replies) => Effect.sync(() => send(replies)),
+        onFailure: (cause) =>
           Effect.zipRight(
             // A refused registration is answered as such when it runs alone. Any other
             // failure is logged here: it may not come back when run alone.
             refusedOnly(cause)
               ? Effect.void
               : Effect.logWarning(`a batch of ${batch.length} registrations failed; each is run alone`, cause),
-            Effect.forEach(batch, (request) => alone(contacts, request))
-          ))
-      )
+            eachAlone
+          )
+      })
+    )
+}
 
 /**
  * The registrar's side: answers the registrations on `port`, a batch at a time
@@ -137,7 +149,7 @@ export const serveRegistrations = (port: MessagePort) =>
       queued = []
       for (let i = 0; i < arrived.length; i += size) {
         const batch = arrived.slice(i, i + size)
-        run(Effect.flatMap(answerAll(contacts, together, batch), (replies) => Effect.sync(() => port.postMessage(replies))))
+        run(answerAll(contacts, together, batch, (replies) => port.postMessage(replies)))
       }
     }
     port.on("message", (message: Request | typeof CLOSE) => {
