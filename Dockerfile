@@ -16,7 +16,11 @@ RUN npm run build && npm prune --omit=dev
 
 # Same base image as the build stage, so the compiled native module matches its libc.
 FROM node:20-bookworm-slim
+# glibc gives each thread that allocates (the registrar, V8's helpers) an arena of its
+# own, up to 8 per core, and each keeps what it freed: two arenas measured 18–34 MB less
+# resident at the end of a load run, for 0.93–1.03× the registrations/s (docs/performance.md).
 ENV NODE_ENV=production \
+    MALLOC_ARENA_MAX=2 \
     PORT=8000 \
     HOST=0.0.0.0 \
     DATABASE_URL=sqlite:/data/mini-crm.db

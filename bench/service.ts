@@ -30,6 +30,8 @@ export const startOn = (
   const env = {
     PATH: process.env.PATH ?? "",
     NODE_ENV: "production",
+    // As the Docker image runs it (Dockerfile), every server measured alike.
+    MALLOC_ARENA_MAX: "2",
     DATABASE_URL: store.url,
     LOG_LEVEL: logLevel,
     API_TOKEN: token,
