@@ -109,6 +109,10 @@ const sendTogether = (
     })
   })
 
+/** Each message the registrar sent, as the id and kind of every answer in it. */
+const kinds = (messages: ReadonlyArray<ReadonlyArray<readonly [number, string, unknown]>>) =>
+  messages.map((message) => message.map(([id, kind]) => [id, kind]))
+
 /** How many contacts a source has, and the load of one of its operators. */
 const written = (source: number, operator: number) =>
   Effect.flatMap(SqlClient.SqlClient, (sql) =>
@@ -124,7 +128,7 @@ layer(TestApp(sqliteFile), { excludeTestServices: true })("registrations that re
     Effect.gen(function* () {
       const { source, operators } = yield* staffedSource([1])
       const messages = yield* sendTogether([1, 2, 3].map(() => ({ external_id: unique("lead"), source_id: source })))
-      expect(messages.map((message) => message.map(([id, kind]) => [id, kind]))).toEqual([[[0, "contact"], [1, "contact"], [2, "contact"]]])
+      expect(kinds(messages)).toEqual([[[0, "contact"], [1, "contact"], [2, "contact"]]])
       expect(yield* written(source, operators[0]!)).toEqual({ contacts: 3, load: 3 })
     }).pipe(Effect.orDie))
 
@@ -137,7 +141,7 @@ layer(TestApp(sqliteFile), { excludeTestServices: true })("registrations that re
         { external_id: missing, source_id: 999_999 },
         { external_id: last, source_id: source }
       ])
-      expect(messages.map((message) => message.map(([id, kind]) => [id, kind]))).toEqual([[[0, "contact"]], [[1, "failure"]], [[2, "contact"]]])
+      expect(kinds(messages)).toEqual([[[0, "contact"]], [[1, "failure"]], [[2, "contact"]]])
       expect(messages[1]![0]![2]).toMatchObject({ _tag: "SourceNotFound" })
       const sql = yield* SqlClient.SqlClient
       const leads = yield* sql<{ external_id: string }>`
@@ -173,7 +177,7 @@ layer(TestApp(sqliteFile), { excludeTestServices: true })("registrations that re
         { external_id: null, source_id: source },
         { external_id: last, source_id: source }
       ])
-      expect(messages.map((message) => message.map(([id, kind]) => [id, kind]))).toEqual([[[0, "contact"]], [[1, "failure"]], [[2, "contact"]]])
+      expect(kinds(messages)).toEqual([[[0, "contact"]], [[1, "failure"]], [[2, "contact"]]])
       expect(messages[1]![0]![2]).toMatchObject({ _tag: "SqlFailure", code: "SQLITE_CONSTRAINT_NOTNULL" })
       const sql = yield* SqlClient.SqlClient
       const leads = yield* sql<{ external_id: string }>`
