@@ -91,7 +91,10 @@ export const transaction = (sql: SqlClient.SqlClient) => {
     acquireConnection: Effect.flatMap(Scope.make(), (scope) =>
       Effect.map(Scope.extend(sql.reserve, scope), (connection) => [scope, connection] as const)),
     begin: run("BEGIN"),
-    commit: run("COMMIT"),
+    // A COMMIT that fails may leave SQLite's transaction open (a deferred constraint, some
+    // disk and I/O errors), and `@effect/sql` rolls back only when the work failed: the
+    // connection's next BEGIN would fail, for a registration that never ran.
+    commit: (connection) => Effect.tapError(run("COMMIT")(connection), () => Effect.ignore(run("ROLLBACK")(connection))),
     rollback: run("ROLLBACK"),
     savepoint: (connection, id) => run(`SAVEPOINT effect_sql_${id}`)(connection),
     rollbackSavepoint: (connection, id) => run(`ROLLBACK TO SAVEPOINT effect_sql_${id}`)(connection)

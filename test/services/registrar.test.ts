@@ -186,6 +186,31 @@ layer(TestApp(sqliteFile), { excludeTestServices: true })("registrations that re
       const [written] = yield* sql<{ load: number }>`SELECT load FROM operators WHERE id = ${operators[0]!}`
       expect(written).toEqual({ load: 2 })
     }).pipe(Effect.orDie))
+
+  it.scoped("whose commit fails, each answered for itself: the failed transaction does not outlive its COMMIT", () =>
+    Effect.gen(function* () {
+      const { source, operators } = yield* staffedSource([1])
+      const [first, failing, last] = [unique("lead"), unique("lead"), unique("lead")]
+      const sql = yield* SqlClient.SqlClient
+      // A foreign key checked only at COMMIT fails the COMMIT, and SQLite then keeps the
+      // transaction open, as after some disk and I/O errors.
+      yield* sql`CREATE TABLE IF NOT EXISTS commit_parents (id INTEGER PRIMARY KEY)`
+      yield* sql`CREATE TABLE IF NOT EXISTS commit_children (parent INTEGER REFERENCES commit_parents (id) DEFERRABLE INITIALLY DEFERRED)`
+      yield* sql.unsafe(`CREATE TRIGGER fails_at_commit AFTER INSERT ON leads WHEN NEW.external_id = '${failing}'
+        BEGIN INSERT INTO commit_children VALUES (1); END`)
+      yield* Effect.addFinalizer(() => Effect.orDie(sql`DROP TRIGGER fails_at_commit`))
+      const messages = yield* sendTogether([
+        { external_id: first, source_id: source },
+        { external_id: failing, source_id: source },
+        { external_id: last, source_id: source }
+      ])
+      expect(kinds(messages)).toEqual([[[0, "contact"]], [[1, "failure"]], [[2, "contact"]]])
+      expect(messages[1]![0]![2]).toMatchObject({ _tag: "SqlFailure", code: "SQLITE_CONSTRAINT_FOREIGNKEY" })
+      const leads = yield* sql<{ external_id: string }>`
+        SELECT external_id FROM leads WHERE ${sql.in("external_id", [first, failing, last])} ORDER BY id`
+      expect(leads.map((lead) => lead.external_id)).toEqual([first, last])
+      expect(yield* written(source, operators[0]!)).toEqual({ contacts: 2, load: 2 })
+    }).pipe(Effect.orDie))
 })
 
 describe.runIf(postgresReachable)("a database that stops accepting the registrar's connections", () => {
