@@ -169,7 +169,7 @@ export class Contacts extends Effect.Service<Contacts>()("Contacts", {
         if (Option.isNone(closed)) return yield* get(id)
         yield* release(closed.value.operator_id, closed.value.source_id)
         return closed.value
-      }).pipe(sql.withTransaction, Effect.catchTag("SqlError", Effect.die))
+      }).pipe(inOneTransaction, Effect.catchTag("SqlError", Effect.die))
 
     const list = (filter: ContactFilter) => {
       const limit = filter.limit ?? DEFAULT_LIMIT

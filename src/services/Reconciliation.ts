@@ -1,6 +1,6 @@
 import { SqlClient } from "@effect/sql"
 import { Effect, Schema } from "effect"
-import { decodeRows } from "./Sql.js"
+import { decodeRows, transaction } from "./Sql.js"
 
 export const Drift = Schema.Struct({
   counter: Schema.String,
@@ -53,7 +53,7 @@ export class Reconciliation extends Effect.Service<Reconciliation>()("Reconcilia
       yield* sql`DELETE FROM contact_counts`
       yield* sql`INSERT INTO contact_counts (source_id, operator_id, active, total) ${grouped}`
       yield* sql`UPDATE leads SET contacts_count = (SELECT COUNT(*) FROM contacts c WHERE c.lead_id = leads.id)`
-    }).pipe(sql.withTransaction, Effect.orDie)
+    }).pipe(transaction(sql), Effect.orDie)
 
     return { drift, repair } as const
   })

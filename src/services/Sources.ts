@@ -3,7 +3,7 @@ import { Effect, Option } from "effect"
 import { NameTaken, OperatorNotFound, SourceNotFound } from "../domain/Errors.js"
 import type { OperatorId, SourceId } from "../domain/Ids.js"
 import { type CreateSource, type SetWeights, Source, SourceDetail, Weight } from "../domain/Source.js"
-import { decodeFirst, decodeRows, nameKey, now } from "./Sql.js"
+import { decodeFirst, decodeRows, nameKey, now, transaction } from "./Sql.js"
 
 export class Sources extends Effect.Service<Sources>()("Sources", {
   effect: Effect.gen(function* () {
@@ -65,6 +65,7 @@ export class Sources extends Effect.Service<Sources>()("Sources", {
         Effect.flatMap((rows) => (rows.length === 1 ? Effect.void : SourceNotFound.of(id)))
       )
 
+    const inOneTransaction = transaction(sql)
     const setWeights = (id: SourceId, body: SetWeights, replace: boolean) =>
       Effect.gen(function* () {
         yield* claim(id)
@@ -78,7 +79,7 @@ export class Sources extends Effect.Service<Sources>()("Sources", {
                   ON CONFLICT (source_id, operator_id) DO UPDATE SET weight = excluded.weight`
         }
         return yield* weightsOf(id)
-      }).pipe(sql.withTransaction, Effect.catchTag("SqlError", Effect.die))
+      }).pipe(inOneTransaction, Effect.catchTag("SqlError", Effect.die))
 
     return { list, get, weights, create, setWeights } as const
   })

@@ -48,17 +48,20 @@ export const decodeFirst = <A, I>(schema: Schema.Schema<A, I>) => {
  * statement agree with the rows read by the next. A SQLite transaction reads from one
  * snapshot already; PostgreSQL's default isolation takes a new snapshot per statement.
  */
-export const readTogether = (sql: SqlClient.SqlClient) => <A, E, R>(reads: Effect.Effect<A, E, R>) =>
-  Effect.flatMap(Effect.serviceOption(SqlClient.TransactionConnection), (outer) =>
-    // Inside a transaction already, the reads keep that transaction's isolation:
-    // PostgreSQL refuses to change it in a savepoint.
-    Option.isSome(outer) ? reads : Effect.zipRight(
-      sql.onDialectOrElse({
-        pg: () => Effect.asVoid(sql`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY`),
-        orElse: () => Effect.void
-      }),
-      reads
-    ).pipe(sql.withTransaction))
+export const readTogether = (sql: SqlClient.SqlClient) => {
+  const inOneTransaction = transaction(sql)
+  return <A, E, R>(reads: Effect.Effect<A, E, R>) =>
+    Effect.flatMap(Effect.serviceOption(SqlClient.TransactionConnection), (outer) =>
+      // Inside a transaction already, the reads keep that transaction's isolation:
+      // PostgreSQL refuses to change it in a savepoint.
+      Option.isSome(outer) ? reads : Effect.zipRight(
+        sql.onDialectOrElse({
+          pg: () => Effect.asVoid(sql`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY`),
+          orElse: () => Effect.void
+        }),
+        reads
+      ).pipe(inOneTransaction))
+}
 
 /**
  * Runs a statement on the connection of the transaction it is part of. @effect/sql runs
