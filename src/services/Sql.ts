@@ -83,7 +83,8 @@ export const inTransaction = <A extends object>(
  * that `inTransaction` runs on. BEGIN and COMMIT go through the client's cache of
  * prepared statements: `@effect/sql` runs them unprepared, and SQLite's driver prepares
  * them anew for every transaction (~15 % of a five-statement transaction). PostgreSQL's
- * driver runs both kinds alike. Build it once per service, not per transaction.
+ * driver runs both kinds alike. Every transaction of the service runs through it, so a
+ * refused COMMIT is rolled back everywhere. Build it once per service, not per transaction.
  */
 export const transaction = (sql: SqlClient.SqlClient) => {
   const run = (text: string) => (connection: SqlConnection.Connection) =>
@@ -96,7 +97,7 @@ export const transaction = (sql: SqlClient.SqlClient) => {
     begin: run("BEGIN"),
     // A COMMIT that fails may leave SQLite's transaction open (a deferred constraint, some
     // disk and I/O errors), and `@effect/sql` rolls back only when the work failed: the
-    // connection's next BEGIN would fail, for a registration that never ran.
+    // connection's next BEGIN would fail, for work that never ran.
     commit: (connection) => Effect.tapError(run("COMMIT")(connection), () => Effect.ignore(run("ROLLBACK")(connection))),
     rollback: run("ROLLBACK"),
     savepoint: (connection, id) => run(`SAVEPOINT effect_sql_${id}`)(connection),
