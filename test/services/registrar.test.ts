@@ -113,6 +113,14 @@ const sendTogether = (
 const kinds = (messages: ReadonlyArray<ReadonlyArray<readonly [number, string, unknown]>>) =>
   messages.map((message) => message.map(([id, kind]) => [id, kind]))
 
+/** Which of these leads were written, in the order they were. */
+const leadsWritten = (externalIds: ReadonlyArray<string>) =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) =>
+    Effect.map(
+      sql<{ external_id: string }>`SELECT external_id FROM leads WHERE ${sql.in("external_id", externalIds)} ORDER BY id`,
+      (rows) => rows.map((row) => row.external_id)
+    ))
+
 /** How many contacts a source has, and the load of one of its operators. */
 const written = (source: number, operator: number) =>
   Effect.flatMap(SqlClient.SqlClient, (sql) =>
@@ -143,10 +151,7 @@ layer(TestApp(sqliteFile), { excludeTestServices: true })("registrations that re
       ])
       expect(kinds(messages)).toEqual([[[0, "contact"]], [[1, "failure"]], [[2, "contact"]]])
       expect(messages[1]![0]![2]).toMatchObject({ _tag: "SourceNotFound" })
-      const sql = yield* SqlClient.SqlClient
-      const leads = yield* sql<{ external_id: string }>`
-        SELECT external_id FROM leads WHERE ${sql.in("external_id", [first, missing, last])} ORDER BY id`
-      expect(leads.map((lead) => lead.external_id)).toEqual([first, last])
+      expect(yield* leadsWritten([first, missing, last])).toEqual([first, last])
       expect(yield* written(source, operators[0]!)).toEqual({ contacts: 2, load: 2 })
     }).pipe(Effect.orDie))
 
@@ -180,9 +185,7 @@ layer(TestApp(sqliteFile), { excludeTestServices: true })("registrations that re
       expect(kinds(messages)).toEqual([[[0, "contact"]], [[1, "failure"]], [[2, "contact"]]])
       expect(messages[1]![0]![2]).toMatchObject({ _tag: "SqlFailure", code: "SQLITE_CONSTRAINT_NOTNULL" })
       const sql = yield* SqlClient.SqlClient
-      const leads = yield* sql<{ external_id: string }>`
-        SELECT external_id FROM leads WHERE ${sql.in("external_id", [first, last])} ORDER BY id`
-      expect(leads.map((lead) => lead.external_id)).toEqual([first, last])
+      expect(yield* leadsWritten([first, last])).toEqual([first, last])
       const [written] = yield* sql<{ load: number }>`SELECT load FROM operators WHERE id = ${operators[0]!}`
       expect(written).toEqual({ load: 2 })
     }).pipe(Effect.orDie))
@@ -206,9 +209,7 @@ layer(TestApp(sqliteFile), { excludeTestServices: true })("registrations that re
       ])
       expect(kinds(messages)).toEqual([[[0, "contact"]], [[1, "failure"]], [[2, "contact"]]])
       expect(messages[1]![0]![2]).toMatchObject({ _tag: "SqlFailure", code: "SQLITE_CONSTRAINT_FOREIGNKEY" })
-      const leads = yield* sql<{ external_id: string }>`
-        SELECT external_id FROM leads WHERE ${sql.in("external_id", [first, failing, last])} ORDER BY id`
-      expect(leads.map((lead) => lead.external_id)).toEqual([first, last])
+      expect(yield* leadsWritten([first, failing, last])).toEqual([first, last])
       expect(yield* written(source, operators[0]!)).toEqual({ contacts: 2, load: 2 })
     }).pipe(Effect.orDie))
 })
