@@ -10,7 +10,7 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
 RUN npm install --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json ./
+COPY tsconfig.json tsconfig.build.json bundle.ts ./
 COPY src ./src
 RUN npm run build && npm prune --omit=dev
 
@@ -27,9 +27,10 @@ ENV NODE_ENV=production \
 WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
-# The service is two bundled files, dist/mini-crm.js and the registrar thread's
-# dist/registrar.js (unused modules left out: ~45 MB less resident); node_modules is
-# still needed for the native SQLite driver, and dist/src for `node dist/src/reconcile.js`.
+# The service is bundled: dist/mini-crm.js, the registrar thread's dist/registrar.js and
+# dist/chunks/, where the Swagger UI page waits for the first request of /docs (unused
+# modules left out: ~45 MB less resident); node_modules is still needed for the native
+# SQLite driver, and dist/src for `node dist/src/reconcile.js`.
 COPY --from=build /app/dist ./dist
 RUN mkdir -p /data && chown node:node /data
 USER node

@@ -1,6 +1,6 @@
-import { execFileSync } from "node:child_process"
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import ts from "typescript"
+import { bundle } from "../bundle.js"
 
 /**
  * The plain server runs as plain JavaScript, like the built service: under the
@@ -20,8 +20,7 @@ export const emitPlainServer = (): string => {
 }
 
 /** (c) is bundled like the service, so the two differ only in the registration. */
-export const bundleHttpFloor = (): string => {
-  const outfile = "dist/bench/http-floor.js"
-  execFileSync("npm", ["run", "--silent", "bundle-file", "--", "bench/http-floor.ts", `--outfile=${outfile}`], { stdio: "inherit" })
-  return outfile
+export const bundleHttpFloor = async (): Promise<string> => {
+  await bundle("http-floor", "bench/http-floor.ts", "dist/bench")
+  return "dist/bench/http-floor.js"
 }

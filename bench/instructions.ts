@@ -40,7 +40,7 @@ const builds: ReadonlyArray<{ readonly name: string; readonly script: string }> 
   ? options.builds.map((script) => ({ name: script, script }))
   : [
     { name: "the service", script: "dist/mini-crm.js" },
-    { name: "(c) the service's HTTP stack, no database", script: bundleHttpFloor() },
+    { name: "(c) the service's HTTP stack, no database", script: await bundleHttpFloor() },
     { name: "(b) plain node:http + better-sqlite3", script: emitPlainServer() }
   ]
 

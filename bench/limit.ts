@@ -59,7 +59,7 @@ const scripts: Record<Server, string> = {
   service: "dist/mini-crm.js",
   single: "dist/mini-crm.js",
   plain: emitPlainServer(),
-  floor: bundleHttpFloor()
+  floor: await bundleHttpFloor()
 }
 const { store: template, seeded } = await seedTemplate(backend, options.logLevel, options.seed).catch(async (error) => {
   await backend.close()

@@ -149,8 +149,7 @@ const INSTRUCTIONS_USAGE = `npm run bench:instructions -- [options] [built serve
 Without a server given, counts the service (dist/mini-crm.js), the plain server and the
 service's HTTP stack alone; given bundles, counts those, for comparing two builds of the
 service. Each build needs a directory of its own under dist/, since the service starts
-the registrar.js beside it: npm run bundle-file -- src/main.ts --outfile=dist/a/mini-crm.js
-and npm run bundle-file -- src/registrar.ts --outfile=dist/a/registrar.js.
+the registrar.js and loads the chunks beside it: npx tsx bundle.ts dist/a.
 `
 
 export const instructionOptions = (): InstructionOptions => {
@@ -195,9 +194,7 @@ POST /contacts on SQLite for two or more builds of the service, alternated round
 round on fresh copies of one seeded database, each build against the first in the same
 round: on a shared machine the pairs show a change of a few per cent that runs an hour
 apart cannot. Each build needs a directory of its own under dist/, since the service
-starts the registrar.js beside it: npm run bundle-file -- src/main.ts
---outfile=dist/a/mini-crm.js and npm run bundle-file -- src/registrar.ts
---outfile=dist/a/registrar.js.
+starts the registrar.js and loads the chunks beside it: npx tsx bundle.ts dist/a.
 `
 
 export const compareOptions = (): CompareOptions => {

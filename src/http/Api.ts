@@ -1,4 +1,5 @@
-import { HttpApi, OpenApi } from "@effect/platform"
+import * as HttpApi from "@effect/platform/HttpApi"
+import * as OpenApi from "@effect/platform/OpenApi"
 import { MalformedBody, RouteNotFound } from "../domain/Errors.js"
 import { ContactsApi } from "./ContactsApi.js"
 import { LeadsApi } from "./LeadsApi.js"

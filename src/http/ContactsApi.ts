@@ -1,4 +1,5 @@
-import { HttpApiEndpoint, HttpApiGroup } from "@effect/platform"
+import * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
+import * as HttpApiGroup from "@effect/platform/HttpApiGroup"
 import { Schema } from "effect"
 import { Contact, ContactFilter, ContactPage, RegisterContact, RegisterHeaders, UpdateContact } from "../domain/Contact.js"
 import { ContactClosed, ContactNotFound, IdempotencyKeyReused, SourceNotFound } from "../domain/Errors.js"

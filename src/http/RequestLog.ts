@@ -1,4 +1,6 @@
-import { type HttpApp, HttpServerRequest, type HttpServerResponse } from "@effect/platform"
+import type * as HttpApp from "@effect/platform/HttpApp"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import type * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import { NodeHttpServerRequest } from "@effect/platform-node"
 import { Cause, Context, Effect, FiberRef, HashMap, Layer, List, LogLevel } from "effect"
 import { randomUUID } from "node:crypto"

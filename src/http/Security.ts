@@ -1,4 +1,5 @@
-import { HttpApiMiddleware, HttpApiSecurity } from "@effect/platform"
+import * as HttpApiMiddleware from "@effect/platform/HttpApiMiddleware"
+import * as HttpApiSecurity from "@effect/platform/HttpApiSecurity"
 import { Unauthorized } from "../domain/Errors.js"
 
 /** Bearer token on every business endpoint; enforced only when API_TOKEN is configured. */

@@ -1,5 +1,7 @@
-import { HttpApiBuilder, HttpApiSwagger, HttpMiddleware, HttpServer } from "@effect/platform"
-import { Context, Effect, Function, Layer, Option } from "effect"
+import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
+import * as HttpMiddleware from "@effect/platform/HttpMiddleware"
+import * as HttpServer from "@effect/platform/HttpServer"
+import { Context, Effect, Function, Layer, Option, Scope } from "effect"
 import { AppConfig } from "../services/AppConfig.js"
 import { Contacts, IdempotencyKeySweep } from "../services/Contacts.js"
 import { DatabaseLive } from "../services/Database.js"
@@ -56,13 +58,24 @@ export const servicesLive = (registrar?: URL) =>
 
 type Services = Layer.Layer.Success<ReturnType<typeof servicesLive>>
 
+/** GET /docs, built on its first request and kept (Docs.ts). */
+const swaggerUi = HttpApiBuilder.Router.use((router) =>
+  Effect.gen(function*() {
+    const scope = yield* Effect.scope
+    const page = yield* Effect.cached(
+      Effect.flatMap(Effect.promise(() => import("./Docs.js")), (docs) => Scope.extend(docs.swaggerUi, scope))
+    )
+    yield* router.get("/docs", Effect.flatten(page))
+  })
+)
+
 /** Every route, over services provided from outside. */
 const routes = HttpApiBuilder.serve(requestLog).pipe(
   // Tracing is off, yet the platform's span middleware still parses every request's
   // URL and copies its headers for a span nobody keeps: it is skipped outright.
   HttpMiddleware.withTracerDisabledWhen(Function.constTrue),
   Layer.provide(HttpApiBuilder.middleware(guards)),
-  Layer.provide(HttpApiSwagger.layer({ path: "/docs" })),
+  Layer.provide(swaggerUi),
   Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
   Layer.provide(ApiLive),
   Layer.provide(bodyLimit),

@@ -1,0 +1,37 @@
+import { build } from "esbuild"
+import { rmSync } from "node:fs"
+import { pathToFileURL } from "node:url"
+
+/**
+ * Bundles one entry point into `outdir` as `<name>.js`. Code that is only imported
+ * dynamically (the Swagger UI page of /docs) goes to `chunks/` and is loaded on its
+ * first use, not at start; imports of `@effect/platform` go through its modules' own
+ * paths for that, since its index reaches every module.
+ */
+export const bundle = (name: string, entry: string, outdir: string) =>
+  build({
+    entryPoints: { [name]: entry },
+    outdir,
+    bundle: true,
+    splitting: true,
+    chunkNames: "chunks/[name]-[hash]",
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    // The native SQLite driver stays in node_modules; pg asks for pg-native only when told to, and it is not installed.
+    external: ["better-sqlite3", "pg-native"],
+    // Names are kept, so stack traces stay readable.
+    minifyWhitespace: true,
+    minifySyntax: true,
+    logLevel: "warning",
+    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" }
+  })
+
+/** `tsx bundle.ts [outdir]`: the service and its registrar thread, into dist/ unless told. */
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  const outdir = process.argv[2] ?? "dist"
+  // Chunks are named by their content: those of an earlier build would pile up.
+  rmSync(`${outdir}/chunks`, { recursive: true, force: true })
+  await bundle("mini-crm", "src/main.ts", outdir)
+  await bundle("registrar", "src/registrar.ts", outdir)
+}
