@@ -8,7 +8,7 @@ import { makeBackend, type Store } from "./database.js"
 import { makeMix } from "./mix.js"
 import { instructionOptions } from "./options.js"
 import { fixed, median, progress, table } from "./report.js"
-import { cleanupOnSignal, headers, machine, seedTemplate, token } from "./service.js"
+import { cleanupOnSignal, headers, machine, seedTemplate, serviceFlags, token } from "./service.js"
 import { freePort } from "./server.js"
 
 // `npm run bench:instructions`: the CPU instructions one POST /contacts costs a server,
@@ -36,13 +36,15 @@ const backend = makeBackend("sqlite")
 cleanupOnSignal(backend)
 const work = mkdtempSync(join(tmpdir(), "mini-crm-callgrind-"))
 
-const builds: ReadonlyArray<{ readonly name: string; readonly script: string }> = options.builds.length > 0
-  ? options.builds.map((script) => ({ name: script, script }))
-  : [
-    { name: "the service", script: "dist/mini-crm.js" },
-    { name: "(c) the service's HTTP stack, no database", script: await bundleHttpFloor() },
-    { name: "(b) plain node:http + better-sqlite3", script: emitPlainServer() }
-  ]
+// Effect servers run with the service's heap settings, as in every other bench.
+const builds: ReadonlyArray<{ readonly name: string; readonly script: string; readonly flags: ReadonlyArray<string> }> =
+  options.builds.length > 0
+    ? options.builds.map((script) => ({ name: script, script, flags: serviceFlags }))
+    : [
+      { name: "the service", script: "dist/mini-crm.js", flags: serviceFlags },
+      { name: "(c) the service's HTTP stack, no database", script: await bundleHttpFloor(), flags: serviceFlags },
+      { name: "(b) plain node:http + better-sqlite3", script: emitPlainServer(), flags: [] }
+    ]
 
 // vgdb, through which callgrind_control reaches the server, names its pipes after
 // the user and host in the environment: both sides get the same.
@@ -56,8 +58,8 @@ const control = (pid: number, ...args: ReadonlyArray<string>) =>
 let child: ChildProcess | undefined
 process.on("exit", () => child?.kill("SIGKILL"))
 
-/** Starts `script` under callgrind with counting off, so start-up and warm-up are not counted. */
-const start = async (script: string, store: Store, out: string): Promise<{ pid: number; url: string }> => {
+/** Starts a build under callgrind with counting off, so start-up and warm-up are not counted. */
+const start = async (build: (typeof builds)[number], store: Store, out: string): Promise<{ pid: number; url: string }> => {
   const port = await freePort()
   const log = openSync(`${out}.log`, "w")
   child = spawn("valgrind", [
@@ -67,7 +69,8 @@ const start = async (script: string, store: Store, out: string): Promise<{ pid: 
     `--vgdb-prefix=${join(work, "vgdb")}`,
     `--callgrind-out-file=${out}`,
     process.execPath,
-    script
+    ...build.flags,
+    build.script
   ], {
     env: {
       ...controlEnv,
@@ -86,7 +89,7 @@ const start = async (script: string, store: Store, out: string): Promise<{ pid: 
   const url = `http://127.0.0.1:${port}`
   const deadline = Date.now() + 10 * 60_000
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${script} exited under valgrind; see ${out}.log`)
+    if (child.exitCode !== null) throw new Error(`${build.script} exited under valgrind; see ${out}.log`)
     try {
       await (await fetch(`${url}/health`)).arrayBuffer()
       return { pid: child.pid!, url }
@@ -94,7 +97,7 @@ const start = async (script: string, store: Store, out: string): Promise<{ pid: 
       await sleep(500)
     }
   }
-  throw new Error(`${script} did not answer within 10 minutes under valgrind`)
+  throw new Error(`${build.script} did not answer within 10 minutes under valgrind`)
 }
 
 const stop = async () => {
@@ -107,11 +110,11 @@ const stop = async () => {
 }
 
 /** One server, one round: warm-up, then the count over `options.requests` registrations. */
-const count = async (script: string, template: Store, sourceIds: ReadonlyArray<number>, round: number, n: number) => {
+const count = async (build: (typeof builds)[number], template: Store, sourceIds: ReadonlyArray<number>, round: number, n: number) => {
   const store = await backend.clone(template, "run")
   const out = join(work, `callgrind-${round}-${n}.out`)
   try {
-    const server = await start(script, store, out)
+    const server = await start(build, store, out)
     const next = makeMix({ sourceIds, repeatShare: options.repeatShare, seed: options.seed + round, prefix: `cg-r${round}` })
     const post = async () => {
       const response = await fetch(`${server.url}/contacts`, {
@@ -152,7 +155,7 @@ try {
     for (let i = 0; i < builds.length; i++) {
       // Each server goes first in turn.
       const b = (i + round - 1) % builds.length
-      const perRegistration = await count(builds[b]!.script, template, seeded.sourceIds, round, b)
+      const perRegistration = await count(builds[b]!, template, seeded.sourceIds, round, b)
       counts[b]!.push(perRegistration)
       progress(`round ${round}: ${builds[b]!.name} ${Math.round(perRegistration).toLocaleString("en")} instructions per registration`)
     }

@@ -12,11 +12,18 @@ import { killAllServers, logTail, type RunningServer, startServer } from "./serv
 export const token = randomBytes(16).toString("hex")
 export const headers = { authorization: `Bearer ${token}` }
 
+/**
+ * V8's heap settings of the service, as `npm start` and the Docker image run it
+ * (package.json, Dockerfile): every Effect server here is started with them.
+ */
+export const serviceFlags = ["--max-semi-space-size=4", "--heap-growing-percent=50"]
+
 let started = 0
 
 /**
  * Starts `node <script>` (the built service by default) on a store, configured as in
- * production. An Effect server logs its address at INFO only; a plain one always prints it.
+ * production: an Effect server with the service's heap settings, a plain one without.
+ * An Effect server logs its address at INFO only; a plain one always prints it.
  */
 export const startOn = (
   backend: Backend,
@@ -41,7 +48,7 @@ export const startOn = (
   }
   const name = script.split("/").pop()?.replace(/\.js$/, "") ?? "server"
   const reportsAddress = !effectServer || ["all", "trace", "debug", "info"].includes(logLevel.toLowerCase())
-  return startServer([script], env, join(backend.dir, `${name}-${started}.log`), reportsAddress)
+  return startServer(effectServer ? [...serviceFlags, script] : [script], env, join(backend.dir, `${name}-${started}.log`), reportsAddress)
 }
 
 /** A database migrated by the service and seeded through its API, then the service stopped: the template of every run. */
