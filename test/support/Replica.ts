@@ -24,18 +24,21 @@ const freePort = Effect.async<number>((resume) => {
 })
 
 /**
- * Starts the real service as its own OS process (node running the sources through
- * tsx, so no build step is needed) on a free port, and waits until /health answers.
- * The scope's end kills whatever is still running.
+ * Starts the real service as its own OS process on a free port, and waits until
+ * /health answers: node running the sources through tsx unless given other arguments,
+ * so no build step is needed. The scope's end kills whatever is still running.
  */
-export const startReplica = (env: Record<string, string>): Effect.Effect<Replica, Error, Scope.Scope> =>
+export const startReplica = (
+  env: Record<string, string>,
+  nodeArgs: ReadonlyArray<string> = ["--import", "tsx", "src/main.ts"]
+): Effect.Effect<Replica, Error, Scope.Scope> =>
   Effect.gen(function* () {
     const port = yield* freePort
     const url = `http://127.0.0.1:${port}`
     const exit = yield* Deferred.make<number | string>()
     const child = yield* Effect.acquireRelease(
       Effect.sync(() =>
-        spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+        spawn(process.execPath, nodeArgs, {
           cwd: root,
           env: { PATH: process.env.PATH ?? "", LOG_LEVEL: "warn", ...env, PORT: String(port), HOST: "127.0.0.1" },
           stdio: ["ignore", "pipe", "pipe"]
