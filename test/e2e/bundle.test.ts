@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url"
 import { bundle } from "../../bundle.js"
 import { Contact } from "../../src/domain/Contact.js"
 import { temporaryFile } from "../support/Databases.js"
-import { request, startReplica } from "../support/Replica.js"
+import { oneSource, request, startReplica } from "../support/Replica.js"
 
 const root = fileURLToPath(new URL("../..", import.meta.url))
 const read = (file: string) => readFileSync(`${root}/${file}`, "utf8")
@@ -58,16 +58,12 @@ describe("the bundle, run as npm start and the Docker image run it", () => {
         [...flags, `${dir}/mini-crm.js`]
       )
       expect(replica.output()).toContain("registrations run on a thread of their own")
-      const ids = yield* Effect.promise(async () => {
-        const operator = await request(`${replica.url}/operators`, "POST", { name: "day shift", max_load: 10 })
-        const source = await request(`${replica.url}/sources`, "POST", { name: "chat bot" })
-        return [operator, source].map((reply) => Schema.decodeUnknownSync(Schema.Struct({ id: Schema.Number }))(reply.body).id)
-      })
-      const [operator, source] = ids as [number, number]
-      yield* Effect.promise(() => request(`${replica.url}/sources/${source}/operators`, "PUT", { weights: [{ operator_id: operator, weight: 1 }] }))
+      const source = yield* oneSource(replica.url)
       const registered = yield* Effect.promise(() => request(`${replica.url}/contacts`, "POST", { external_id: "from-the-bundle", source_id: source }))
       expect(registered.status).toBe(201)
-      expect(Schema.decodeUnknownSync(Contact)(registered.body)).toMatchObject({ source_id: source, operator_id: operator })
+      const contact = Schema.decodeUnknownSync(Contact)(registered.body)
+      expect(contact).toMatchObject({ source_id: source, is_active: true })
+      expect(contact.operator_id).not.toBeNull()
       for (const _ of [1, 2]) {
         const docs = yield* Effect.promise(async () => {
           const response = await fetch(`${replica.url}/docs`)

@@ -5,7 +5,7 @@ import { Contact } from "../../src/domain/Contact.js"
 import { Reconciliation } from "../../src/services/Reconciliation.js"
 import { sqliteFile } from "../support/Database.js"
 import { postgres, postgresReachable, temporaryFile } from "../support/Databases.js"
-import { type Reply, request, startReplica } from "../support/Replica.js"
+import { oneSource, type Reply, request, startReplica } from "../support/Replica.js"
 
 const decodeContact = Schema.decodeUnknownSync(Contact)
 
@@ -30,15 +30,6 @@ const burst = (url: string, source: number, options: { total: number; concurrenc
     }
     await Promise.all(Array.from({ length: options.concurrency }, worker))
     return replies
-  })
-
-const setup = (url: string) =>
-  Effect.promise(async () => {
-    const operator = await request(`${url}/operators`, "POST", { name: "night shift", max_load: 1_000 })
-    const source = await request(`${url}/sources`, "POST", { name: "web form" })
-    const ids = [operator, source].map((reply) => Schema.decodeUnknownSync(Schema.Struct({ id: Schema.Number }))(reply.body).id)
-    await request(`${url}/sources/${ids[1]}/operators`, "PUT", { weights: [{ operator_id: ids[0], weight: 1 }] })
-    return ids[1]!
   })
 
 /** Every 201 is a well-formed contact; anything else must be "no response at all". */
@@ -78,7 +69,7 @@ describe("a real server process", () => {
           LOG_LEVEL: "info",
           ...(setting === undefined ? {} : { REGISTRATION_THREAD: setting })
         })
-        const source = yield* setup(replica.url)
+        const source = yield* oneSource(replica.url)
         const reply = yield* Effect.promise(() => request(`${replica.url}/contacts`, "POST", { external_id: "first", source_id: source }))
         expect(decodeContact(reply.body)).toMatchObject({ source_id: source, is_active: true })
         expect(replica.output().includes(line), replica.output()).toBe(threaded)
@@ -92,7 +83,7 @@ describe("a real server process", () => {
       const file = yield* temporaryFile
       // A request left without an answer would hold its connection open until the grace ends.
       const replica = yield* startReplica({ DATABASE_URL: `sqlite:${file}`, SHUTDOWN_GRACE: "30 seconds" })
-      const source = yield* setup(replica.url)
+      const source = yield* oneSource(replica.url)
       let signalled = 0
       const replies = yield* burst(replica.url, source, {
         total: 600, concurrency: 24, after: 150, interrupt: () => {
@@ -113,7 +104,7 @@ describe("a real server process", () => {
     Effect.gen(function* () {
       const file = yield* temporaryFile
       const replica = yield* startReplica({ DATABASE_URL: `sqlite:${file}` })
-      const source = yield* setup(replica.url)
+      const source = yield* oneSource(replica.url)
       const replies = yield* burst(replica.url, source, {
         total: 600, concurrency: 24, after: 150, interrupt: () => replica.process.kill("SIGKILL")
       })

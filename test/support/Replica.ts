@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process"
 import { createServer } from "node:net"
 import { fileURLToPath } from "node:url"
-import { Deferred, Effect, Schedule, type Scope } from "effect"
+import { Deferred, Effect, Schedule, Schema, type Scope } from "effect"
 
 const root = fileURLToPath(new URL("../..", import.meta.url))
 
@@ -77,3 +77,13 @@ export const request = (url: string, method: string, body?: unknown, headers: Re
     async (response) => ({ status: response.status, body: await response.json().catch(() => undefined) }),
     () => ({ status: 0, body: undefined })
   )
+
+/** One operator (max_load 1,000) behind one source, through the API: returns the source's id. */
+export const oneSource = (url: string) =>
+  Effect.promise(async () => {
+    const operator = await request(`${url}/operators`, "POST", { name: "night shift", max_load: 1_000 })
+    const source = await request(`${url}/sources`, "POST", { name: "web form" })
+    const ids = [operator, source].map((reply) => Schema.decodeUnknownSync(Schema.Struct({ id: Schema.Number }))(reply.body).id)
+    await request(`${url}/sources/${ids[1]}/operators`, "PUT", { weights: [{ operator_id: ids[0], weight: 1 }] })
+    return ids[1]!
+  })
