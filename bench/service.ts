@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto"
+import { readFileSync } from "node:fs"
 import { cpus, loadavg } from "node:os"
 import { join } from "node:path"
 import type { Backend, Store } from "./database.js"
@@ -13,10 +14,15 @@ export const token = randomBytes(16).toString("hex")
 export const headers = { authorization: `Bearer ${token}` }
 
 /**
- * V8's heap settings of the service, as `npm start` and the Docker image run it
- * (package.json, Dockerfile): every Effect server here is started with them.
+ * V8's heap settings of the service: the flags `npm start` gives node (package.json),
+ * which the Docker image gives it too (test/e2e/bundle.test.ts holds the two alike).
+ * Every Effect server here is started with them.
  */
-export const serviceFlags = ["--max-semi-space-size=4", "--heap-growing-percent=50"]
+export const serviceFlags: ReadonlyArray<string> = (() => {
+  const { scripts } = JSON.parse(readFileSync("package.json", "utf8")) as { scripts: { start: string } }
+  const node = scripts.start.split("&&").map((part) => part.trim().split(/\s+/)).find(([command]) => command === "node")
+  return node === undefined ? [] : node.slice(1, -1)
+})()
 
 let started = 0
 

@@ -184,10 +184,8 @@ layer(TestApp(sqliteFile), { excludeTestServices: true })("registrations that re
       ])
       expect(kinds(messages)).toEqual([[[0, "contact"]], [[1, "failure"]], [[2, "contact"]]])
       expect(messages[1]![0]![2]).toMatchObject({ _tag: "SqlFailure", code: "SQLITE_CONSTRAINT_NOTNULL" })
-      const sql = yield* SqlClient.SqlClient
       expect(yield* leadsWritten([first, last])).toEqual([first, last])
-      const [written] = yield* sql<{ load: number }>`SELECT load FROM operators WHERE id = ${operators[0]!}`
-      expect(written).toEqual({ load: 2 })
+      expect((yield* written(source, operators[0]!))?.load).toBe(2)
     }).pipe(Effect.orDie))
 
   it.scoped("whose commit fails, each answered for itself: the failed transaction does not outlive its COMMIT", () =>
