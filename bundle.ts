@@ -5,8 +5,9 @@ import { pathToFileURL } from "node:url"
 /**
  * Bundles one entry point into `outdir` as `<name>.js`. Code that is only imported
  * dynamically (the Swagger UI page of /docs) goes to `chunks/` and is loaded on its
- * first use, not at start; imports of `@effect/platform` go through its modules' own
- * paths for that, since its index reaches every module.
+ * first use, not at start. Imports of `@effect/platform` and `@effect/platform-node` go
+ * through their modules' own paths, since each index reaches every module: the first's
+ * the Swagger UI page, the second's an HTTP client (undici) the service never uses.
  */
 export const bundle = (name: string, entry: string, outdir: string) =>
   build({

@@ -1,5 +1,6 @@
 import * as HttpServer from "@effect/platform/HttpServer"
-import { NodeHttpServer, NodeRuntime } from "@effect/platform-node"
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Effect, Layer } from "effect"
 import { createServer } from "node:http"
 import { Contact, type RegisterContact } from "../src/domain/Contact.js"

@@ -1,4 +1,4 @@
-import { NodeRuntime } from "@effect/platform-node"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { launch, listening } from "./http/Server.js"
 
 /** Beside this file: registrar.js when built, registrar.ts when run through tsx. */

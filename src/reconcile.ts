@@ -1,4 +1,4 @@
-import { NodeRuntime } from "@effect/platform-node"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Console, Effect, Layer } from "effect"
 import { AppConfig } from "./services/AppConfig.js"
 import { DatabaseLive } from "./services/Database.js"

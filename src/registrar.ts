@@ -1,4 +1,4 @@
-import { NodeRuntime } from "@effect/platform-node"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { ConfigProvider, Effect, Layer } from "effect"
 import { parentPort, workerData } from "node:worker_threads"
 import { AppConfig } from "./services/AppConfig.js"

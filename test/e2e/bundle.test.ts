@@ -52,6 +52,11 @@ describe("the bundle, run as npm start and the Docker image run it", () => {
       expect(holding).toHaveLength(1)
       expect(holding[0]).toMatch(/^Docs-/)
       expect(read(`${dir}/mini-crm.js`)).toContain(`import("./chunks/${holding[0]}")`)
+      // Each thread holds what it loads in its heap: the HTTP client (undici) that
+      // @effect/platform-node's index brings along is never used, so neither loads it.
+      for (const file of ["mini-crm.js", "registrar.js", ...readdirSync(`${root}/${dir}/chunks`).map((chunk) => `chunks/${chunk}`)]) {
+        expect(read(`${dir}/${file}`), file).not.toContain("undici")
+      }
       const flags = startCommand().slice(0, -1)
       const replica = yield* startReplica(
         { DATABASE_URL: `sqlite:${yield* temporaryFile}`, LOG_LEVEL: "info" },
