@@ -2,7 +2,6 @@ import * as FileSystem from "@effect/platform/FileSystem"
 import * as Path from "@effect/platform/Path"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import { SqlClient } from "@effect/sql"
-import { PgClient, PgMigrator } from "@effect/sql-pg"
 import { SqliteClient, SqliteMigrator } from "@effect/sql-sqlite-node"
 import { Effect, Layer } from "effect"
 import { AppConfig, type DatabaseTarget } from "./AppConfig.js"
@@ -32,31 +31,12 @@ const sqlite = (filename: string) => {
   )
 }
 
-/** Any fixed number shared by every replica: the key of the migration lock. */
-const MIGRATION_LOCK = 727_274
-
 /**
- * Replicas starting together queue on a session-level advisory lock held on one
- * reserved connection, so exactly one applies the migrations and the others find
- * them done. (An enclosing transaction cannot be used: the migrator probes for its
- * table with a statement that fails on a fresh database and would abort it.)
+ * The PostgreSQL client is imported only when it is configured: loading it (pg and its
+ * dependencies) cost each thread ~8 MB at rest, on SQLite, for nothing.
  */
-const migratePg = Layer.effectDiscard(
-  Effect.gen(function* () {
-    const sql = yield* SqlClient.SqlClient
-    // Scoped here, not by the layer: the lock's connection goes back to the pool
-    // as soon as the migrations are done.
-    const lock = yield* sql.reserve
-    yield* Effect.acquireUseRelease(
-      lock.executeUnprepared("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK], undefined),
-      () => PgMigrator.run({ loader }),
-      () => Effect.orDie(lock.executeUnprepared("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK], undefined))
-    )
-  }).pipe(Effect.scoped)
-)
-
 const postgres = (target: Extract<DatabaseTarget, { _tag: "Postgres" }>) =>
-  migratePg.pipe(Layer.provideMerge(PgClient.layer({ url: target.url, maxConnections: 10 })))
+  Layer.unwrapEffect(Effect.map(Effect.promise(() => import("./Postgres.js")), (pg) => pg.postgres(target)))
 
 /**
  * SqlClient for the configured database, migrated and ready. Neither client renames
