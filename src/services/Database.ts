@@ -33,7 +33,7 @@ const sqlite = (filename: string) => {
 
 /**
  * The PostgreSQL client is imported only when it is configured: loading it (pg and its
- * dependencies) cost each thread ~8 MB at rest, on SQLite, for nothing.
+ * dependencies) cost the service's two threads ~15 MB at rest on SQLite, for nothing.
  */
 const postgres = (target: Extract<DatabaseTarget, { _tag: "Postgres" }>) =>
   Layer.unwrapEffect(Effect.map(Effect.promise(() => import("./Postgres.js")), (pg) => pg.postgres(target)))
