@@ -28,9 +28,10 @@ WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 # The service is bundled: dist/mini-crm.js, the registrar thread's dist/registrar.js and
-# dist/chunks/, where the Swagger UI page waits for the first request of /docs (unused
-# modules left out: ~45 MB less resident); node_modules is still needed for the native
-# SQLite driver, and dist/src for `node dist/src/reconcile.js`.
+# dist/chunks/, where the Swagger UI page waits for the first request of /docs and the
+# PostgreSQL client for a DATABASE_URL that names PostgreSQL (unused modules left out:
+# ~45 MB less resident); node_modules is still needed for the native SQLite driver, and
+# dist/src for `node dist/src/reconcile.js`.
 COPY --from=build /app/dist ./dist
 RUN mkdir -p /data && chown node:node /data
 USER node
