@@ -1,5 +1,5 @@
 import { build } from "esbuild"
-import { rmSync } from "node:fs"
+import { readFileSync, rmSync } from "node:fs"
 import { pathToFileURL } from "node:url"
 
 /**
@@ -27,6 +27,16 @@ export const bundle = (name: string, entry: string, outdir: string) =>
     logLevel: "warning",
     banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" }
   })
+
+/**
+ * What `npm start` runs after building, as `node`'s arguments: its flags, then the
+ * bundle (package.json). The Docker image runs the same; the benches start the service so.
+ */
+export const startCommand = (): ReadonlyArray<string> => {
+  const { scripts } = JSON.parse(readFileSync(new URL("package.json", import.meta.url), "utf8")) as { scripts: { start: string } }
+  const node = scripts.start.split("&&").map((part) => part.trim().split(/\s+/)).find(([command]) => command === "node")
+  return node === undefined ? [] : node.slice(1)
+}
 
 /** `tsx bundle.ts [outdir]`: the service and its registrar thread, into dist/ unless told. */
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto"
-import { readFileSync } from "node:fs"
+import { startCommand } from "../bundle.js"
 import { cpus, loadavg } from "node:os"
 import { join } from "node:path"
 import type { Backend, Store } from "./database.js"
@@ -18,11 +18,7 @@ export const headers = { authorization: `Bearer ${token}` }
  * which the Docker image gives it too (test/e2e/bundle.test.ts holds the two alike).
  * Every Effect server here is started with them.
  */
-export const serviceFlags: ReadonlyArray<string> = (() => {
-  const { scripts } = JSON.parse(readFileSync("package.json", "utf8")) as { scripts: { start: string } }
-  const node = scripts.start.split("&&").map((part) => part.trim().split(/\s+/)).find(([command]) => command === "node")
-  return node === undefined ? [] : node.slice(1, -1)
-})()
+export const serviceFlags = startCommand().slice(0, -1)
 
 let started = 0
 

@@ -2,20 +2,13 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, Schema } from "effect"
 import { readdirSync, readFileSync, rmSync } from "node:fs"
 import { fileURLToPath } from "node:url"
-import { bundle } from "../../bundle.js"
+import { bundle, startCommand } from "../../bundle.js"
 import { Contact } from "../../src/domain/Contact.js"
 import { postgres, postgresReachable, temporaryFile } from "../support/Databases.js"
 import { oneSource, request, startReplica } from "../support/Replica.js"
 
 const root = fileURLToPath(new URL("../..", import.meta.url))
 const read = (file: string) => readFileSync(`${root}/${file}`, "utf8")
-
-/** What `npm start` runs after building: `node <flags> dist/mini-crm.js`. */
-const startCommand = () => {
-  const start = (JSON.parse(read("package.json")) as { scripts: { start: string } }).scripts.start
-  const command = start.split("&&").map((part) => part.trim()).find((part) => part.startsWith("node "))
-  return (command ?? "").split(/\s+/).slice(1)
-}
 
 /** The Docker image's CMD, as an argument list. */
 const dockerCommand = () => {
@@ -55,7 +48,7 @@ const registersOn = (url: string) =>
 
 describe("the bundle, run as npm start and the Docker image run it", () => {
   it("is started by both with the same node flags", () => {
-    const [script, ...flags] = startCommand().reverse()
+    const [script, ...flags] = [...startCommand()].reverse()
     expect(script).toBe("dist/mini-crm.js")
     expect(dockerCommand()).toEqual(["node", ...flags.reverse(), "dist/mini-crm.js"])
   })
