@@ -45,6 +45,6 @@ STOPSIGNAL SIGTERM
 # V8's heap held close to what it uses, as `npm start` runs it: young generations of
 # 2 × 4 MB instead of 2 × 16 MB, and an old generation that grows to 1.75× what it held
 # after its last full collection instead of up to 4× (docs/performance.md, "The heap
-# held close"); one V8 background thread instead of four, which on two cores only took
-# turns with the registrar thread ("One V8 helper thread").
+# held close"); and one V8 helper thread instead of four, which on two cores took CPU
+# from the threads that answer ("One V8 helper thread").
 CMD ["node", "--v8-pool-size=1", "--max-semi-space-size=4", "--heap-growing-percent=75", "dist/mini-crm.js"]
