@@ -38,6 +38,9 @@ export const startCommand = (): ReadonlyArray<string> => {
   return node === undefined ? [] : node.slice(1)
 }
 
+/** `npm start`'s node flags alone, without the bundle it runs. */
+export const startFlags = (): ReadonlyArray<string> => startCommand().slice(0, -1)
+
 /** `tsx bundle.ts [outdir]`: the service and its registrar thread, into dist/ unless told. */
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const outdir = process.argv[2] ?? "dist"

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto"
-import { startCommand } from "../bundle.js"
+import { startFlags } from "../bundle.js"
 import { cpus, loadavg } from "node:os"
 import { join } from "node:path"
 import type { Backend, Store } from "./database.js"
@@ -18,7 +18,7 @@ export const headers = { authorization: `Bearer ${token}` }
  * which the Docker image gives it too (test/e2e/bundle.test.ts holds the two alike).
  * Every Effect server here is started with them.
  */
-export const serviceFlags = startCommand().slice(0, -1)
+export const serviceFlags = startFlags()
 
 let started = 0
 

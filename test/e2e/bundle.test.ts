@@ -2,7 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, Schema } from "effect"
 import { readdirSync, readFileSync, rmSync } from "node:fs"
 import { fileURLToPath } from "node:url"
-import { bundle, startCommand } from "../../bundle.js"
+import { bundle, startCommand, startFlags } from "../../bundle.js"
 import { Contact } from "../../src/domain/Contact.js"
 import { postgres, postgresReachable, temporaryFile } from "../support/Databases.js"
 import { oneSource, request, startReplica } from "../support/Replica.js"
@@ -68,7 +68,7 @@ describe("the bundle, run as npm start and the Docker image run it", () => {
       expect(pg.map((chunk) => ["mini-crm.js", "registrar.js"].filter((entry) => read(`${dir}/${entry}`).includes(`import("./${chunk}")`))).flat().sort())
         .toEqual(["mini-crm.js", "registrar.js"])
       expect(holding(dir, "undici")).toEqual([])
-      const flags = startCommand().slice(0, -1)
+      const flags = startFlags()
       const replica = yield* startReplica(
         { DATABASE_URL: `sqlite:${yield* temporaryFile}`, LOG_LEVEL: "info" },
         [...flags, `${dir}/mini-crm.js`]
@@ -93,7 +93,7 @@ describe("the bundle, run as npm start and the Docker image run it", () => {
       const dir = yield* bundled
       const replica = yield* startReplica(
         { DATABASE_URL: yield* postgres.url, LOG_LEVEL: "info" },
-        [...startCommand().slice(0, -1), `${dir}/mini-crm.js`]
+        [...startFlags(), `${dir}/mini-crm.js`]
       )
       yield* registersOn(replica.url)
       replica.process.kill("SIGTERM")
